@@ -1,0 +1,37 @@
+// The command-line conventions every program shares: --trace, -q/--quiet,
+// --version, -4/-6, and exit status 2 with "PROGRAM: message" for a bad
+// command line (CLI11's own errors included).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "common/endpoint.hpp"
+
+namespace socklab {
+
+/// Flags every program has.
+struct CommonFlags {
+  bool trace = false;
+  bool quiet = false;
+};
+
+/// Adds --trace, -q/--quiet and --version to `app`.
+void add_common_flags(CLI::App& app, CommonFlags& flags);
+
+/// Adds -4 and -6 (mutually exclusive) setting `family`.
+void add_family_flags(CLI::App& app, Family& family);
+
+/// Parses the command line. Returns nothing to go on, or the exit status to
+/// return at once: 0 after --help/--version, 2 after an error (printed as
+/// "PROGRAM: what was wrong" plus a hint to run --help).
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
+
+/// A CLI11 validator for "[HOST:]PORT" listen addresses.
+CLI::Validator listen_validator();
+/// A CLI11 validator for "HOST[:PORT]" peer addresses.
+CLI::Validator peer_validator();
+
+}  // namespace socklab

@@ -1,0 +1,46 @@
+#include "common/server.hpp"
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+namespace socklab {
+
+void announce_listening(const std::string& address) {
+  std::cout << "listening on " << address << std::endl;  // endl flushes: scripts wait for it
+}
+
+StopSignals::StopSignals(asio::io_context& io, std::function<void(int)> on_stop)
+    : signals_(io, SIGINT, SIGTERM) {
+  signals_.async_wait([on_stop = std::move(on_stop)](const std::error_code& ec, int number) {
+    if (!ec) on_stop(number);
+  });
+}
+
+void StopSignals::cancel() {
+  std::error_code ignored;
+  signals_.cancel(ignored);
+}
+
+std::size_t raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return static_cast<std::size_t>(limit.rlim_cur);
+}
+
+void Log::line(std::string_view text) const {
+  if (quiet_) return;
+  std::lock_guard lock(mutex_);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace socklab

@@ -1,0 +1,37 @@
+#include "common/stats.hpp"
+
+#include <doctest/doctest.h>
+
+TEST_CASE("percentile") {
+  std::vector<double> hundred;
+  for (int i = 1; i <= 100; ++i) hundred.push_back(i);
+  SUBCASE("uses the nearest rank") {
+    CHECK(socklab::percentile(hundred, 50) == 50);
+    CHECK(socklab::percentile(hundred, 99) == 99);
+    CHECK(socklab::percentile(hundred, 100) == 100);
+    CHECK(socklab::percentile(hundred, 0) == 1);
+  }
+  SUBCASE("is the only sample for one sample") {
+    CHECK(socklab::percentile({7.5}, 99) == 7.5);
+  }
+  SUBCASE("is zero for no samples") {
+    CHECK(socklab::percentile({}, 50) == 0);
+  }
+}
+
+TEST_CASE("summarize") {
+  SUBCASE("sorts and summarises") {
+    auto s = socklab::summarize({3, 1, 2, 10});
+    CHECK(s.count == 4);
+    CHECK(s.min == 1);
+    CHECK(s.max == 10);
+    CHECK(s.avg == doctest::Approx(4));
+    CHECK(s.p50 == 2);
+    CHECK(s.p99 == 10);
+  }
+  SUBCASE("is all zero for no samples") {
+    auto s = socklab::summarize({});
+    CHECK(s.count == 0);
+    CHECK(s.max == 0);
+  }
+}
