@@ -1,0 +1,246 @@
+"""Helpers for socklab's end-to-end tests: start the real binaries on loopback,
+read their "listening on" line, and bound every wait with a timeout.
+
+Each test script is a list of checks run by `main()`; a check is a function
+whose name starts with `test_`. A failing assert fails the script; `skip(why)`
+ends it with status 77, which meson reports as skipped.
+"""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+
+BUILD = os.environ.get("SOCKLAB_BUILD") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
+SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+AREAS = ("tcp", "udp", "filexfer", "tcpstate", "bench")
+DEFAULT_TIMEOUT = 20.0 * float(os.environ.get("SOCKLAB_TIMEOUT_SCALE", "1"))
+
+_started = []
+
+
+class SkipTest(Exception):
+    pass
+
+
+def skip(why):
+    """Ends the whole script as skipped (exit 77), saying why."""
+    raise SkipTest(why)
+
+
+def binary(name):
+    """The path of a built program, e.g. binary("tcp-server")."""
+    for area in AREAS:
+        path = os.path.join(BUILD, area, name)
+        if os.path.exists(path):
+            return path
+    raise FileNotFoundError(f"{name} is not built under {BUILD}")
+
+
+def run(args, input=None, timeout=DEFAULT_TIMEOUT, env=None, cwd=None):
+    """Runs a command to the end; returns CompletedProcess with bytes output."""
+    if isinstance(input, str):
+        input = input.encode()
+    return subprocess.run(args, input=input, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout, env=env, cwd=cwd)
+
+
+class Server:
+    """A started server: .proc, .host, .port, .address ("HOST:PORT")."""
+
+    def __init__(self, proc, address):
+        self.proc = proc
+        self.address = address
+        m = re.match(r"^\[?(.*?)\]?:(\d+)$", address)
+        self.host, self.port = m.group(1), int(m.group(2))
+        self.lines = []
+
+    def connect_host(self):
+        """The address to dial: loopback when the server listens on the wildcard."""
+        if self.host in ("0.0.0.0", ""):
+            return "127.0.0.1"
+        if self.host == "::":
+            return "::1"
+        return self.host
+
+    def peer(self):
+        h = self.connect_host()
+        return f"[{h}]:{self.port}" if ":" in h else f"{h}:{self.port}"
+
+    def read_line(self, timeout=DEFAULT_TIMEOUT):
+        """The next stdout line (str, without newline), or None at EOF."""
+        line = read_line(self.proc, timeout)
+        if line is not None:
+            self.lines.append(line)
+        return line
+
+    def wait_for_line(self, pattern, timeout=DEFAULT_TIMEOUT):
+        """Reads stdout lines until one matches `pattern` (regex); returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no line matching {pattern!r} within {timeout}s; saw {self.lines[-5:]}"
+            line = self.read_line(left)
+            assert line is not None, f"server ended before a line matching {pattern!r}"
+            if re.search(pattern, line):
+                return line
+
+    def stop(self, sig=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
+        """Sends `sig` and waits; returns (exit status, rest of stdout, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            raise AssertionError(f"server did not exit within {timeout}s of signal {sig}")
+        return self.proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def read_line(proc, timeout):
+    """One stdout line of `proc` within `timeout` seconds (None at EOF)."""
+    import selectors
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    buf = b""
+    deadline = time.monotonic() + timeout
+    fd = proc.stdout.fileno()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"no output line within {timeout}s (got {buf!r})")
+        if not sel.select(left):
+            continue
+        ch = os.read(fd, 1)  # one byte at a time: the rest stays in the pipe for later reads
+        if not ch:
+            return buf.decode(errors="replace") if buf else None
+        if ch == b"\n":
+            return buf.decode(errors="replace")
+        buf += ch
+
+
+def start_server(name, *args, listen="127.0.0.1:0", timeout=DEFAULT_TIMEOUT, env=None,
+                 stderr=subprocess.PIPE, cwd=None, listen_flag="--listen"):
+    """Starts a socklab server on a free port and waits for "listening on"."""
+    argv = [binary(name) if "/" not in name else name]
+    if listen is not None:
+        argv += [listen_flag, listen]
+    argv += list(args)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=stderr, env=env, cwd=cwd)
+    _started.append(proc)
+    try:
+        first = read_line(proc, timeout)
+    except AssertionError:
+        proc.kill()
+        raise
+    if first is None or not first.startswith("listening on "):
+        proc.kill()
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        raise AssertionError(f"{name}: first line was {first!r}, stderr {err!r}")
+    return Server(proc, first[len("listening on "):].strip())
+
+
+def spawn(args, **kwargs):
+    """Popen that is killed at the end of the script if still running."""
+    kwargs.setdefault("stdin", subprocess.PIPE)
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    kwargs.setdefault("stderr", subprocess.PIPE)
+    proc = subprocess.Popen(args, **kwargs)
+    _started.append(proc)
+    return proc
+
+
+def connect(port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+    """A connected TCP socket with a timeout on every operation."""
+    s = socket.create_connection((host, port), timeout=timeout)
+    s.settimeout(timeout)
+    return s
+
+
+def recv_exactly(sock, n):
+    """Reads exactly n bytes (AssertionError on early EOF)."""
+    chunks = []
+    while n:
+        chunk = sock.recv(min(n, 1 << 20))
+        assert chunk, f"connection closed with {n} bytes still expected"
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def recv_until_eof(sock, limit=1 << 30):
+    chunks, total = [], 0
+    while True:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        assert total <= limit, "more data than expected"
+
+
+def wait_until(predicate, timeout=DEFAULT_TIMEOUT, interval=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"{what} not reached within {timeout}s")
+
+
+def need_tool(name):
+    """Skips the script when an outside tool is missing."""
+    import shutil
+    path = shutil.which(name)
+    if not path:
+        skip(f"{name} is not installed (./socklab test installs it)")
+    return path
+
+
+def need_root():
+    if os.geteuid() != 0:
+        skip("needs root (network namespaces); CI runs as root")
+
+
+def main(module_globals):
+    """Runs every test_* function of the calling script in order."""
+    tests = [(n, f) for n, f in module_globals.items() if n.startswith("test_") and callable(f)]
+    only = sys.argv[1:]
+    failed = 0
+    try:
+        for name, fn in tests:
+            if only and name not in only:
+                continue
+            started = time.monotonic()
+            try:
+                fn()
+                print(f"ok   {name} ({time.monotonic() - started:.2f}s)", flush=True)
+            except SkipTest:
+                raise
+            except Exception:  # noqa: BLE001 - report every failure and go on
+                failed += 1
+                print(f"FAIL {name}", flush=True)
+                traceback.print_exc()
+    except SkipTest as why:
+        print(f"SKIP: {why}", flush=True)
+        _cleanup()
+        sys.exit(77)
+    _cleanup()
+    print(f"{len(tests) - failed if not only else '-'} ok, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+def _cleanup():
+    for proc in _started:
+        if proc.poll() is None:
+            proc.kill()
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
