@@ -1,0 +1,165 @@
+#include "tcp/load.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/stats.hpp"
+#include "tcp/connect.hpp"
+#include "tcp/idle_watchdog.hpp"
+
+namespace socklab {
+namespace {
+
+using asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// The byte at `index` of message `round` on connection `id`: every message
+// differs, so an echo that mixes up connections or rounds is caught.
+inline char pattern(int id, int round, std::size_t index) {
+  return static_cast<char>((static_cast<std::size_t>(id) * 131u + static_cast<std::size_t>(round) * 7u + index) & 0xff);
+}
+
+struct Run {
+  const LoadOptions& options;
+  std::vector<tcp::endpoint> endpoints;
+  std::mutex mutex;
+  std::vector<float> latencies_us;  // every round trip, merged at the end of each connection
+  std::atomic<int> failures{0};
+  std::string first_failure;
+
+  void fail(std::string why) {
+    failures++;
+    std::lock_guard lock(mutex);
+    if (first_failure.empty()) first_failure = std::move(why);
+  }
+};
+
+// One connection: R times write M bytes, read M bytes back, compare.
+asio::awaitable<void> do_rounds(std::shared_ptr<Watched<tcp::socket>> conn, int id, Run& run) {
+  const auto& o = run.options;
+  const std::size_t size = static_cast<std::size_t>(o.size);
+  std::vector<char> message(size), echo(size);
+  std::vector<float> latencies;
+  latencies.reserve(static_cast<std::size_t>(o.rounds));
+  for (int round = 0; round < o.rounds; ++round) {
+    for (std::size_t i = 0; i < size; ++i) message[i] = pattern(id, round, i);
+    const auto started = Clock::now();
+    std::error_code ec;
+    co_await asio::async_write(conn->stream, asio::buffer(message), asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      co_await asio::async_read(conn->stream, asio::buffer(echo), asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec) {
+      const std::string why = conn->timed_out() ? "no echo within the round-trip timeout"
+                              : ec == asio::error::eof ? "the server closed the connection early"
+                                                       : ec.message();
+      run.fail("connection " + std::to_string(id) + ", round " + std::to_string(round + 1) + ": " + why);
+      break;
+    }
+    conn->touch();
+    latencies.push_back(std::chrono::duration<float, std::micro>(Clock::now() - started).count());
+    if (echo != message) {
+      const auto at = std::mismatch(echo.begin(), echo.end(), message.begin()).first - echo.begin();
+      run.fail("connection " + std::to_string(id) + ", round " + std::to_string(round + 1) +
+               ": echoed data differs at byte " + std::to_string(at));
+      break;
+    }
+  }
+  conn->close();
+  std::lock_guard lock(run.mutex);
+  run.latencies_us.insert(run.latencies_us.end(), latencies.begin(), latencies.end());
+}
+
+// Runs each loop on its own thread until it has no work left.
+void run_loops(std::vector<asio::io_context>& loops) {
+  std::vector<std::thread> threads;
+  for (auto& loop : loops) threads.emplace_back([&loop] { loop.run(); });
+  for (auto& t : threads) t.join();
+  for (auto& loop : loops) loop.restart();
+}
+
+}  // namespace
+
+int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
+  if (static_cast<double>(options.connections) * options.size > 1024.0 * 1024 * 1024) {
+    throw StepError("load", "--load x --size is above 1 GiB of buffers");
+  }
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<asio::io_context> loops(std::min<unsigned>(cores, static_cast<unsigned>(options.connections)));
+  Run run{options, resolve_peer(loops[0], options.peer, options.family, tracer), {}, {}, {}, {}};
+
+  // Connect everything first, so the round trips measure the server's
+  // echo, not its accept queue.
+  std::vector<tcp::socket> sockets;
+  sockets.reserve(static_cast<std::size_t>(options.connections));
+  std::vector<std::error_code> results(static_cast<std::size_t>(options.connections));
+  for (int i = 0; i < options.connections; ++i) {
+    auto& loop = loops[static_cast<std::size_t>(i) % loops.size()];
+    sockets.emplace_back(loop);
+    asio::co_spawn(loop, connect_within(sockets.back(), run.endpoints, options.connect_timeout),
+                   [&results, i](std::exception_ptr, std::error_code ec) { results[static_cast<std::size_t>(i)] = ec; });
+  }
+  run_loops(loops);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    check(results[i], "connect " + to_string(run.endpoints.front()) + " (connection " + std::to_string(i) + ")");
+  }
+  tracer.step(2, "connect", std::to_string(options.connections) + " connections to " + to_string(run.endpoints.front()),
+              calls::dial_tcp, story::connected);
+
+  const auto started = Clock::now();
+  for (int i = 0; i < options.connections; ++i) {
+    auto& socket = sockets[static_cast<std::size_t>(i)];
+    std::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    auto conn = std::make_shared<Watched<tcp::socket>>(std::move(socket), seconds_or_zero(options.round_timeout));
+    auto executor = conn->stream.get_executor();
+    asio::co_spawn(executor, do_rounds(conn, i, run), asio::detached);
+    watch_idle(conn);
+  }
+  run_loops(loops);
+  const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+
+  std::vector<double> ms(run.latencies_us.size());
+  std::transform(run.latencies_us.begin(), run.latencies_us.end(), ms.begin(), [](float us) { return us / 1000.0; });
+  const Summary s = summarize(std::move(ms));
+  const double per_second = seconds > 0 ? static_cast<double>(s.count) / seconds : 0;
+  const double mib_per_second = per_second * options.size / (1024.0 * 1024.0);
+  if (json) {
+    const auto latency = JsonLine().add("min", s.min).add("avg", s.avg).add("p50", s.p50).add("p99", s.p99).add("max", s.max);
+    std::cout << JsonLine()
+                     .add("peer", to_string(run.endpoints.front()))
+                     .add("connections", options.connections)
+                     .add("rounds", options.rounds)
+                     .add("size", options.size)
+                     .add("round_trips", static_cast<std::uint64_t>(s.count))
+                     .add("seconds", seconds)
+                     .add("round_trips_per_s", per_second)
+                     .add("mib_per_s", mib_per_second)
+                     .add_raw("latency_ms", latency.str())
+                     .add("errors", run.failures.load())
+                     .str()
+              << std::endl;
+  } else {
+    std::printf("load: %d connections x %d round trips x %d bytes -> %s\n", options.connections, options.rounds,
+                options.size, to_string(run.endpoints.front()).c_str());
+    std::printf("%zu round trips in %.3f s: %.0f round trips/s, %.1f MiB/s each way\n", s.count, seconds, per_second,
+                mib_per_second);
+    std::printf("latency ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", s.min, s.avg, s.p50, s.p99, s.max);
+    std::printf("errors: %d\n", run.failures.load());
+    std::fflush(stdout);
+  }
+  if (run.failures > 0) throw StepError("load", run.first_failure);
+  return 0;
+}
+
+}  // namespace socklab
