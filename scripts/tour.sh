@@ -20,6 +20,8 @@ tell() { printf '\n%s%s%s\n' "$B" "$*" "$N"; }
 pause() { [ "$FAST" = 1 ] || sleep "${1:-1.5}"; }
 # Shows a command, then runs it.
 show() { printf '%s$ %s%s\n' "$C" "$*" "$N"; "$@"; }
+# Shows a shell pipeline as typed, then runs it.
+show_sh() { printf '%s$ %s%s\n' "$C" "$1" "$N"; bash -c "$1"; }
 # Starts a server in the background; sets SERVER_ADDR from its first line.
 start_server() {
   local out="$TOUR_TMP/server.$RANDOM"

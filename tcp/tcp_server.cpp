@@ -232,7 +232,7 @@ int run(const Options& options) {
   loops[0].run();
   for (auto& loop : loops) loop.stop();
   for (auto& worker : workers) worker.join();
-  shared.log.line("stopped after " + std::to_string(shared.served.load()) + " connections");
+  shared.log.line("stopped; connections served: " + std::to_string(shared.served.load()));
   return 0;
 }
 
