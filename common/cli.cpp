@@ -14,8 +14,10 @@ void add_common_flags(CLI::App& app, CommonFlags& flags) {
 }
 
 void add_family_flags(CLI::App& app, Family& family) {
-  auto* v4 = app.add_flag_callback("-4", [&family] { family = Family::v4; }, "IPv4 only");
-  auto* v6 = app.add_flag_callback("-6", [&family] { family = Family::v6; }, "IPv6 only");
+  auto* v4 = app.add_flag_callback(
+      "-4", [&family] { family = Family::v4; }, "IPv4 only");
+  auto* v6 = app.add_flag_callback(
+      "-6", [&family] { family = Family::v6; }, "IPv6 only");
   v4->excludes(v6);
 }
 

@@ -7,13 +7,10 @@
 namespace socklab {
 namespace {
 
-std::string quoted(std::string_view text) {
-  return "'" + std::string(text) + "'";
-}
+std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 // Parses the decimal port of `whole`; `allow_zero` is true for listeners.
-Result<std::uint16_t> parse_port(std::string_view digits, std::string_view whole,
-                                 bool allow_zero) {
+Result<std::uint16_t> parse_port(std::string_view digits, std::string_view whole, bool allow_zero) {
   if (digits.empty()) {
     return Result<std::uint16_t>::failure("missing port after ':' in " + quoted(whole));
   }
@@ -21,8 +18,7 @@ Result<std::uint16_t> parse_port(std::string_view digits, std::string_view whole
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (ec == std::errc::result_out_of_range ||
       (ec == std::errc() && end == digits.data() + digits.size() && value > 65535)) {
-    return Result<std::uint16_t>::failure("port " + std::string(digits) +
-                                          " is out of range (0-65535)");
+    return Result<std::uint16_t>::failure("port " + std::string(digits) + " is out of range (0-65535)");
   }
   if (ec != std::errc() || end != digits.data() + digits.size()) {
     return Result<std::uint16_t>::failure("port " + quoted(digits) + " is not a number");
@@ -91,17 +87,15 @@ Result<HostPort> parse(std::string_view text, std::uint16_t default_port, bool l
 }
 
 template <class Protocol>
-Result<std::vector<typename Protocol::endpoint>> resolve(asio::io_context& io,
-                                                         const HostPort& peer,
+Result<std::vector<typename Protocol::endpoint>> resolve(asio::io_context& io, const HostPort& peer,
                                                          Family family) {
   using R = Result<std::vector<typename Protocol::endpoint>>;
   typename Protocol::resolver resolver(io);
   std::error_code ec;
-  auto results = family == Family::v4   ? resolver.resolve(Protocol::v4(), peer.host,
-                                                           std::to_string(peer.port), ec)
-                 : family == Family::v6 ? resolver.resolve(Protocol::v6(), peer.host,
-                                                           std::to_string(peer.port), ec)
-                                        : resolver.resolve(peer.host, std::to_string(peer.port), ec);
+  auto results =
+      family == Family::v4   ? resolver.resolve(Protocol::v4(), peer.host, std::to_string(peer.port), ec)
+      : family == Family::v6 ? resolver.resolve(Protocol::v6(), peer.host, std::to_string(peer.port), ec)
+                             : resolver.resolve(peer.host, std::to_string(peer.port), ec);
   if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again ||
       ec == asio::error::no_data) {
     return R::failure(std::string("unknown host '") + peer.host + "'" +
@@ -133,28 +127,24 @@ std::string format_address(const asio::ip::address& address, std::uint16_t port)
   if (address.is_v6()) {
     const auto v6 = address.to_v6();
     if (v6.is_v4_mapped()) {
-      return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string() + ":" +
-             std::to_string(port);
+      return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_string() + ":" + std::to_string(port);
     }
     return "[" + v6.to_string() + "]:" + std::to_string(port);
   }
   return address.to_string() + ":" + std::to_string(port);
 }
 
-Result<std::vector<asio::ip::tcp::endpoint>> resolve_tcp(asio::io_context& io,
-                                                         const HostPort& peer,
+Result<std::vector<asio::ip::tcp::endpoint>> resolve_tcp(asio::io_context& io, const HostPort& peer,
                                                          Family family) {
   return resolve<asio::ip::tcp>(io, peer, family);
 }
 
-Result<std::vector<asio::ip::udp::endpoint>> resolve_udp(asio::io_context& io,
-                                                         const HostPort& peer,
+Result<std::vector<asio::ip::udp::endpoint>> resolve_udp(asio::io_context& io, const HostPort& peer,
                                                          Family family) {
   return resolve<asio::ip::udp>(io, peer, family);
 }
 
-Result<asio::ip::address> resolve_listen_address(asio::io_context& io,
-                                                 const HostPort& listen,
+Result<asio::ip::address> resolve_listen_address(asio::io_context& io, const HostPort& listen,
                                                  Family family) {
   if (listen.host.empty()) {
     if (family == Family::v6) return asio::ip::address(asio::ip::address_v6::any());

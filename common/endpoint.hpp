@@ -45,16 +45,14 @@ std::string to_string(const Endpoint& endpoint) {
 
 /// Resolves a peer (Go: net.ResolveTCPAddr | C: getaddrinfo). Fails with
 /// "unknown host 'x'" or "no IPv6 address for 'x'" and never throws.
-Result<std::vector<asio::ip::tcp::endpoint>> resolve_tcp(
-    asio::io_context& io, const HostPort& peer, Family family);
+Result<std::vector<asio::ip::tcp::endpoint>> resolve_tcp(asio::io_context& io, const HostPort& peer,
+                                                         Family family);
 /// The UDP twin of resolve_tcp.
-Result<std::vector<asio::ip::udp::endpoint>> resolve_udp(
-    asio::io_context& io, const HostPort& peer, Family family);
+Result<std::vector<asio::ip::udp::endpoint>> resolve_udp(asio::io_context& io, const HostPort& peer,
+                                                         Family family);
 
 /// The one local address a listener binds: the wildcard for an empty host
 /// (0.0.0.0, or :: with -6), else the resolved host.
-Result<asio::ip::address> resolve_listen_address(asio::io_context& io,
-                                                 const HostPort& listen,
-                                                 Family family);
+Result<asio::ip::address> resolve_listen_address(asio::io_context& io, const HostPort& listen, Family family);
 
 }  // namespace socklab

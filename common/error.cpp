@@ -11,8 +11,7 @@ void check(const std::error_code& ec, std::string step) {
   if (ec) throw StepError(std::move(step), ec.message());
 }
 
-std::string format_error(std::string_view program, std::string_view step,
-                         std::string_view reason) {
+std::string format_error(std::string_view program, std::string_view step, std::string_view reason) {
   std::string line(program);
   if (!step.empty()) {
     line += ": ";

@@ -25,8 +25,7 @@ class StepError : public std::runtime_error {
 void check(const std::error_code& ec, std::string step);
 
 /// "tcp-server: bind 0.0.0.0:8001: Address already in use".
-std::string format_error(std::string_view program, std::string_view step,
-                         std::string_view reason);
+std::string format_error(std::string_view program, std::string_view step, std::string_view reason);
 
 /// Prints the one-line message for `e` to stderr and returns 1, the exit
 /// status of a run-time failure.

@@ -14,8 +14,8 @@ Tracer::Tracer() = default;
 
 Tracer::Tracer(bool enabled, std::ostream& out) : enabled_(enabled), out_(&out) {}
 
-std::string Tracer::format(int number, std::string_view action, std::string_view detail,
-                           Call call, std::string_view consequence) {
+std::string Tracer::format(int number, std::string_view action, std::string_view detail, Call call,
+                           std::string_view consequence) {
   std::string line = "[" + std::to_string(number) + "] ";
   line += action;
   if (!detail.empty()) {
@@ -55,8 +55,6 @@ void Tracer::note(std::string_view text) const {
   *out_ << line << std::flush;
 }
 
-std::string bytes_text(std::size_t n) {
-  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
-}
+std::string bytes_text(std::size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
 
 }  // namespace socklab

@@ -93,8 +93,8 @@ class Tracer {
   void note(std::string_view text) const;
 
   /// The exact text `step` writes, without the trailing newline.
-  static std::string format(int number, std::string_view action, std::string_view detail,
-                            Call call, std::string_view consequence = {});
+  static std::string format(int number, std::string_view action, std::string_view detail, Call call,
+                            std::string_view consequence = {});
 
  private:
   bool enabled_ = false;

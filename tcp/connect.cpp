@@ -24,8 +24,8 @@ std::string seconds_text(double seconds) {
 }
 }  // namespace
 
-std::vector<tcp::endpoint> resolve_peer(asio::io_context& io, const std::string& peer,
-                                        Family family, const Tracer& tracer) {
+std::vector<tcp::endpoint> resolve_peer(asio::io_context& io, const std::string& peer, Family family,
+                                        const Tracer& tracer) {
   const HostPort where = *parse_peer(peer, 8001);  // already checked by the CLI validator
   auto endpoints = resolve_tcp(io, where, family);
   if (!endpoints) throw StepError("resolve " + where.host, endpoints.error());
@@ -36,8 +36,7 @@ std::vector<tcp::endpoint> resolve_peer(asio::io_context& io, const std::string&
 }
 
 asio::awaitable<std::error_code> connect_within(tcp::socket& socket,
-                                                const std::vector<tcp::endpoint>& endpoints,
-                                                double seconds) {
+                                                const std::vector<tcp::endpoint>& endpoints, double seconds) {
   // A timer beside the connect: if it fires first it closes the socket, and
   // closing a socket cancels the connect pending on it.
   struct State {
@@ -73,12 +72,13 @@ tcp::socket connect_to(asio::io_context& io, const std::string& peer, Family fam
   io.restart();
   const std::string target = endpoints.size() == 1 ? to_string(endpoints.front()) : peer;
   if (result == asio::error::timed_out) {
-    throw StepError("connect " + target, "no answer within " + seconds_text(seconds) +
-                                             " s (--connect-timeout)");
+    throw StepError("connect " + target,
+                    "no answer within " + seconds_text(seconds) + " s (--connect-timeout)");
   }
   check(result, "connect " + target);
   std::error_code ec;
-  tracer.step(2, "connect", to_string(socket.remote_endpoint(ec)) + " from " + to_string(socket.local_endpoint(ec)),
+  tracer.step(2, "connect",
+              to_string(socket.remote_endpoint(ec)) + " from " + to_string(socket.local_endpoint(ec)),
               calls::dial_tcp, story::connected);
   // Without TCP_NODELAY, Nagle's algorithm holds a small write until the
   // previous one is ACKed, and the server's delayed ACK makes that ~40 ms.

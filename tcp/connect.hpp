@@ -26,7 +26,7 @@ asio::awaitable<std::error_code> connect_within(asio::ip::tcp::socket& socket,
 
 /// [1] resolve + [2] connect, traced, with TCP_NODELAY set; throws
 /// StepError("connect ADDR", reason) on failure.
-asio::ip::tcp::socket connect_to(asio::io_context& io, const std::string& peer, Family family,
-                                 double seconds, const Tracer& tracer);
+asio::ip::tcp::socket connect_to(asio::io_context& io, const std::string& peer, Family family, double seconds,
+                                 const Tracer& tracer);
 
 }  // namespace socklab

@@ -26,7 +26,8 @@ using Clock = std::chrono::steady_clock;
 // The byte at `index` of message `round` on connection `id`: every message
 // differs, so an echo that mixes up connections or rounds is caught.
 inline char pattern(int id, int round, std::size_t index) {
-  return static_cast<char>((static_cast<std::size_t>(id) * 131u + static_cast<std::size_t>(round) * 7u + index) & 0xff);
+  return static_cast<char>(
+      (static_cast<std::size_t>(id) * 131u + static_cast<std::size_t>(round) * 7u + index) & 0xff);
 }
 
 struct Run {
@@ -55,12 +56,14 @@ asio::awaitable<void> do_rounds(std::shared_ptr<Watched<tcp::socket>> conn, int 
     for (std::size_t i = 0; i < size; ++i) message[i] = pattern(id, round, i);
     const auto started = Clock::now();
     std::error_code ec;
-    co_await asio::async_write(conn->stream, asio::buffer(message), asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(conn->stream, asio::buffer(message),
+                               asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
-      co_await asio::async_read(conn->stream, asio::buffer(echo), asio::redirect_error(asio::use_awaitable, ec));
+      co_await asio::async_read(conn->stream, asio::buffer(echo),
+                                asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {
-      const std::string why = conn->timed_out() ? "no echo within the round-trip timeout"
+      const std::string why = conn->timed_out()        ? "no echo within the round-trip timeout"
                               : ec == asio::error::eof ? "the server closed the connection early"
                                                        : ec.message();
       run.fail("connection " + std::to_string(id) + ", round " + std::to_string(round + 1) + ": " + why);
@@ -106,14 +109,17 @@ int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
   for (int i = 0; i < options.connections; ++i) {
     auto& loop = loops[static_cast<std::size_t>(i) % loops.size()];
     sockets.emplace_back(loop);
-    asio::co_spawn(loop, connect_within(sockets.back(), run.endpoints, options.connect_timeout),
-                   [&results, i](std::exception_ptr, std::error_code ec) { results[static_cast<std::size_t>(i)] = ec; });
+    asio::co_spawn(
+        loop, connect_within(sockets.back(), run.endpoints, options.connect_timeout),
+        [&results, i](std::exception_ptr, std::error_code ec) { results[static_cast<std::size_t>(i)] = ec; });
   }
   run_loops(loops);
   for (std::size_t i = 0; i < results.size(); ++i) {
-    check(results[i], "connect " + to_string(run.endpoints.front()) + " (connection " + std::to_string(i) + ")");
+    check(results[i],
+          "connect " + to_string(run.endpoints.front()) + " (connection " + std::to_string(i) + ")");
   }
-  tracer.step(2, "connect", std::to_string(options.connections) + " connections to " + to_string(run.endpoints.front()),
+  tracer.step(2, "connect",
+              std::to_string(options.connections) + " connections to " + to_string(run.endpoints.front()),
               calls::dial_tcp, story::connected);
 
   const auto started = Clock::now();
@@ -121,7 +127,8 @@ int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
     auto& socket = sockets[static_cast<std::size_t>(i)];
     std::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
-    auto conn = std::make_shared<Watched<tcp::socket>>(std::move(socket), seconds_or_zero(options.round_timeout));
+    auto conn =
+        std::make_shared<Watched<tcp::socket>>(std::move(socket), seconds_or_zero(options.round_timeout));
     auto executor = conn->stream.get_executor();
     asio::co_spawn(executor, do_rounds(conn, i, run), asio::detached);
     watch_idle(conn);
@@ -130,12 +137,14 @@ int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
   const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
 
   std::vector<double> ms(run.latencies_us.size());
-  std::transform(run.latencies_us.begin(), run.latencies_us.end(), ms.begin(), [](float us) { return us / 1000.0; });
+  std::transform(run.latencies_us.begin(), run.latencies_us.end(), ms.begin(),
+                 [](float us) { return us / 1000.0; });
   const Summary s = summarize(std::move(ms));
   const double per_second = seconds > 0 ? static_cast<double>(s.count) / seconds : 0;
   const double mib_per_second = per_second * options.size / (1024.0 * 1024.0);
   if (json) {
-    const auto latency = JsonLine().add("min", s.min).add("avg", s.avg).add("p50", s.p50).add("p99", s.p99).add("max", s.max);
+    const auto latency =
+        JsonLine().add("min", s.min).add("avg", s.avg).add("p50", s.p50).add("p99", s.p99).add("max", s.max);
     std::cout << JsonLine()
                      .add("peer", to_string(run.endpoints.front()))
                      .add("connections", options.connections)
@@ -150,11 +159,12 @@ int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
                      .str()
               << std::endl;
   } else {
-    std::printf("load: %d connections x %d round trips x %d bytes -> %s\n", options.connections, options.rounds,
-                options.size, to_string(run.endpoints.front()).c_str());
-    std::printf("%zu round trips in %.3f s: %.0f round trips/s, %.1f MiB/s each way\n", s.count, seconds, per_second,
-                mib_per_second);
-    std::printf("latency ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", s.min, s.avg, s.p50, s.p99, s.max);
+    std::printf("load: %d connections x %d round trips x %d bytes -> %s\n", options.connections,
+                options.rounds, options.size, to_string(run.endpoints.front()).c_str());
+    std::printf("%zu round trips in %.3f s: %.0f round trips/s, %.1f MiB/s each way\n", s.count, seconds,
+                per_second, mib_per_second);
+    std::printf("latency ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", s.min, s.avg, s.p50, s.p99,
+                s.max);
     std::printf("errors: %d\n", run.failures.load());
     std::fflush(stdout);
   }

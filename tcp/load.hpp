@@ -12,9 +12,9 @@ namespace socklab {
 struct LoadOptions {
   std::string peer;
   Family family = Family::any;
-  int connections = 0;   ///< C: connections open at once
-  int rounds = 1000;     ///< R: round trips per connection
-  int size = 64;         ///< M: bytes per message
+  int connections = 0;  ///< C: connections open at once
+  int rounds = 1000;    ///< R: round trips per connection
+  int size = 64;        ///< M: bytes per message
   double connect_timeout = 10;
   double round_timeout = 10;  ///< seconds one round trip may take
 };

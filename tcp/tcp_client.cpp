@@ -132,8 +132,8 @@ asio::awaitable<void> receive_to_stdout(Session& s) {
     }
     if (ec) {
       if (s.failure.empty()) {
-        s.failure = s.conn->timed_out() ? "read: no data either way for --timeout seconds"
-                                        : "read: " + ec.message();
+        s.failure =
+            s.conn->timed_out() ? "read: no data either way for --timeout seconds" : "read: " + ec.message();
       }
       if (ec == asio::error::connection_reset) s.tracer.step(4, "read", "reset", calls::read, story::reset);
       break;
@@ -150,8 +150,12 @@ asio::awaitable<void> receive_to_stdout(Session& s) {
 int run_interactive(const Options& options, const Tracer& tracer) {
   asio::io_context io;
   tcp::socket socket = connect_to(io, options.peer, options.family, options.connect_timeout, tracer);
-  Session session{std::make_shared<Watched<tcp::socket>>(std::move(socket), seconds_or_zero(options.idle_timeout)),
-                  tracer, StdinReader(io.get_executor()), {}, {}};
+  Session session{
+      std::make_shared<Watched<tcp::socket>>(std::move(socket), seconds_or_zero(options.idle_timeout)),
+      tracer,
+      StdinReader(io.get_executor()),
+      {},
+      {}};
   watch_idle(session.conn);
   asio::co_spawn(io, send_stdin(session), asio::detached);
   asio::co_spawn(io, receive_to_stdout(session), asio::detached);

@@ -189,7 +189,8 @@ asio::awaitable<void> do_accept(tcp::acceptor& acceptor, std::vector<asio::io_co
 int run(const Options& options) {
   Shared shared{options, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}};
   const std::size_t fd_limit = raise_open_file_limit();
-  const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads =
+      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<asio::io_context> loops(threads);
 
   // [1] resolve the address to listen on.
@@ -212,7 +213,8 @@ int run(const Options& options) {
   acceptor.listen(asio::socket_base::max_listen_connections, ec);
   check(ec, "listen " + to_string(local));
   const std::string bound = to_string(acceptor.local_endpoint());
-  shared.tracer.step(2, "listen", bound, calls::listen_tcp, "the socket is in LISTEN: the kernel answers SYNs");
+  shared.tracer.step(2, "listen", bound, calls::listen_tcp,
+                     "the socket is in LISTEN: the kernel answers SYNs");
   announce_listening(bound);
   if (options.max_conn + 64 > fd_limit) {
     shared.log.line("note: the open-file limit (" + std::to_string(fd_limit) + ") is below --max-conn");
@@ -254,7 +256,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-conn", options.max_conn, "connections served at once; more are closed at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))
       ->capture_default_str();
-  app.add_option("--idle-timeout", options.idle_timeout, "close a connection silent this many seconds (0: never)")
+  app.add_option("--idle-timeout", options.idle_timeout,
+                 "close a connection silent this many seconds (0: never)")
       ->check(CLI::Range(0.0, 86400.0 * 365))
       ->capture_default_str();
   app.add_option("--threads", options.threads, "event loops (0: one per core)")

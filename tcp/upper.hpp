@@ -24,8 +24,8 @@ class UpperFilter {
   bool exit_seen() const { return exit_seen_; }
 
  private:
-  std::string held_;        // start of the current line, while it may be "EXIT\r"
-  bool candidate_ = true;   // the current line may still be "exit"
+  std::string held_;       // start of the current line, while it may be "EXIT\r"
+  bool candidate_ = true;  // the current line may still be "exit"
   bool exit_seen_ = false;
 };
 

@@ -25,9 +25,7 @@ TEST_CASE("parse_peer") {
     CHECK(*parse_peer("::1", 8001) == HostPort{"::1", 8001});
     CHECK(*parse_peer("2001:db8::7", 8) == HostPort{"2001:db8::7", 8});
   }
-  SUBCASE("takes the highest port") {
-    CHECK(parse_peer("h:65535", 1)->port == 65535);
-  }
+  SUBCASE("takes the highest port") { CHECK(parse_peer("h:65535", 1)->port == 65535); }
   SUBCASE("rejects a port above 65535") {
     auto r = parse_peer("localhost:70000", 8001);
     REQUIRE_FALSE(r);
@@ -47,9 +45,7 @@ TEST_CASE("parse_peer") {
   SUBCASE("rejects a colon with no port") {
     CHECK(parse_peer("host:", 8001).error() == "missing port after ':' in 'host:'");
   }
-  SUBCASE("rejects an empty string") {
-    CHECK(parse_peer("", 8001).error() == "empty address");
-  }
+  SUBCASE("rejects an empty string") { CHECK(parse_peer("", 8001).error() == "empty address"); }
   SUBCASE("rejects a port that is not a number") {
     CHECK(parse_peer("host:http", 8001).error() == "port 'http' is not a number");
     CHECK(parse_peer("host:-1", 8001).error() == "port '-1' is not a number");
@@ -66,12 +62,8 @@ TEST_CASE("parse_peer") {
 }
 
 TEST_CASE("parse_listen") {
-  SUBCASE("takes a bare port") {
-    CHECK(*parse_listen("8001", 1) == HostPort{"", 8001});
-  }
-  SUBCASE("takes :PORT as all interfaces") {
-    CHECK(*parse_listen(":0", 1) == HostPort{"", 0});
-  }
+  SUBCASE("takes a bare port") { CHECK(*parse_listen("8001", 1) == HostPort{"", 8001}); }
+  SUBCASE("takes :PORT as all interfaces") { CHECK(*parse_listen(":0", 1) == HostPort{"", 0}); }
   SUBCASE("takes HOST:PORT and [V6]:PORT") {
     CHECK(*parse_listen("127.0.0.1:0", 1) == HostPort{"127.0.0.1", 0});
     CHECK(*parse_listen("[::1]:8001", 1) == HostPort{"::1", 8001});

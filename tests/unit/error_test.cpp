@@ -13,9 +13,7 @@ TEST_CASE("format_error") {
 }
 
 TEST_CASE("check") {
-  SUBCASE("does nothing without an error") {
-    CHECK_NOTHROW(socklab::check(std::error_code(), "connect"));
-  }
+  SUBCASE("does nothing without an error") { CHECK_NOTHROW(socklab::check(std::error_code(), "connect")); }
   SUBCASE("throws a StepError naming the step and the reason") {
     auto ec = std::make_error_code(std::errc::connection_refused);
     try {

@@ -11,12 +11,8 @@ TEST_CASE("percentile") {
     CHECK(socklab::percentile(hundred, 100) == 100);
     CHECK(socklab::percentile(hundred, 0) == 1);
   }
-  SUBCASE("is the only sample for one sample") {
-    CHECK(socklab::percentile({7.5}, 99) == 7.5);
-  }
-  SUBCASE("is zero for no samples") {
-    CHECK(socklab::percentile({}, 50) == 0);
-  }
+  SUBCASE("is the only sample for one sample") { CHECK(socklab::percentile({7.5}, 99) == 7.5); }
+  SUBCASE("is zero for no samples") { CHECK(socklab::percentile({}, 50) == 0); }
 }
 
 TEST_CASE("summarize") {

@@ -13,8 +13,8 @@ TEST_CASE("Tracer::format") {
           "[3] accept 127.0.0.1:51234              (Go: listener.Accept | C: accept)");
   }
   SUBCASE("puts the TCP consequence on its own line") {
-    auto text = Tracer::format(2, "connect", "127.0.0.1:8001", socklab::calls::dial_tcp,
-                               socklab::story::connected);
+    auto text =
+        Tracer::format(2, "connect", "127.0.0.1:8001", socklab::calls::dial_tcp, socklab::story::connected);
     CHECK(text.find("\n    -> SYN sent, SYN+ACK received, ACK sent: handshake done, ESTABLISHED") !=
           std::string::npos);
   }
@@ -50,8 +50,7 @@ TEST_CASE("close_story") {
     CHECK(socklab::close_story(FinState{false, true}) == socklab::story::close_after_peer_fin);
   }
   SUBCASE("closing after both FINs with ours first is TIME_WAIT") {
-    CHECK(socklab::close_story(FinState{true, true}) ==
-          socklab::story::close_both_fins_ours_first);
+    CHECK(socklab::close_story(FinState{true, true}) == socklab::story::close_both_fins_ours_first);
   }
 }
 

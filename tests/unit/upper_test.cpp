@@ -17,9 +17,7 @@ TEST_CASE("UpperFilter") {
   SUBCASE("upper-cases ASCII letters and keeps everything else") {
     CHECK(feed_all(f, {"hello, World 42!\n"}) == "HELLO, WORLD 42!\n");
   }
-  SUBCASE("leaves bytes above 127 alone") {
-    CHECK(feed_all(f, {"caf\xc3\xa9\n"}) == "CAF\xc3\xa9\n");
-  }
+  SUBCASE("leaves bytes above 127 alone") { CHECK(feed_all(f, {"caf\xc3\xa9\n"}) == "CAF\xc3\xa9\n"); }
   SUBCASE("stops at a line 'exit' and sends what came before it") {
     CHECK(feed_all(f, {"one\nexit\ntwo\n"}) == "ONE\n");
     CHECK(f.exit_seen());
@@ -49,7 +47,5 @@ TEST_CASE("UpperFilter") {
     CHECK(f.finish().empty());
     CHECK(f.exit_seen());
   }
-  SUBCASE("passes empty lines through") {
-    CHECK(feed_all(f, {"\n\n"}) == "\n\n");
-  }
+  SUBCASE("passes empty lines through") { CHECK(feed_all(f, {"\n\n"}) == "\n\n"); }
 }
