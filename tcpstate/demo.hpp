@@ -1,0 +1,32 @@
+// tcpstate demo: a choreographed connection lifecycle on loopback that holds
+// each TCP state long enough for a poll to see it, and checks through the
+// watch machinery that it really was observed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tcpstate/watcher.hpp"
+
+namespace socklab {
+
+/// What `tcpstate demo` was asked to do.
+struct DemoOptions {
+  std::uint16_t port = 0;        ///< the first listener's port (0: any free port)
+  double pause = 2.0;            ///< seconds each step is held on screen
+  std::string scene = "all";     ///< lifecycle, closing, reuseaddr or all
+  SourceKind source = SourceKind::proc;
+  bool json = false;
+  bool diagram = false;          ///< draw the diagram after each step
+  bool colour = false;
+};
+
+/// The scene names --scene accepts.
+inline constexpr const char* demo_scenes[] = {"all", "lifecycle", "closing", "reuseaddr"};
+
+/// Runs the scenes, printing each step (text or --json). Returns 0 when
+/// every expected state was observed, 1 otherwise; throws StepError when a
+/// socket call fails unexpectedly.
+int run_demo(const DemoOptions& options);
+
+}  // namespace socklab

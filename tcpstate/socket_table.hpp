@@ -1,0 +1,93 @@
+// The socket tables the sources print, parsed into one shape: `ss -tan`
+// (and `ss -tano`'s timers), `netstat -tan`, /proc/net/tcp and tcp6, and
+// the lines of tcpstate's bpftrace program. Pure: text in, rows out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.hpp"
+#include "tcpstate/state.hpp"
+
+namespace socklab {
+
+/// One TCP socket as a source shows it, normalised: addresses as
+/// "127.0.0.1:8001" or "[::1]:8001" (IPv4-mapped IPv6 shown as IPv4, the
+/// wildcard as 0.0.0.0 or [::], an unknown port as "*"), states as
+/// DESIGN.md names them.
+struct SocketRow {
+  TcpState state = TcpState::closed;
+  std::string local;
+  std::string remote;
+  std::uint16_t local_port = 0;
+  std::uint16_t remote_port = 0;
+  std::uint64_t recv_q = 0;  ///< bytes received, not yet read (LISTEN: accept queue)
+  std::uint64_t send_q = 0;  ///< bytes sent, not yet acknowledged
+  std::string timer;         ///< ss -o's timer name ("timewait", "persist", "on"), or ""
+  std::optional<double> timer_left;  ///< seconds left on that timer
+  bool operator==(const SocketRow&) const = default;
+};
+
+/// Parses `ss -tan` or `ss -tano` output (header optional).
+Result<std::vector<SocketRow>> parse_ss(std::string_view text);
+
+/// Parses `netstat -tan` / `netstat -tanW` output (the two header lines
+/// optional; only tcp and tcp6 rows are read).
+Result<std::vector<SocketRow>> parse_netstat(std::string_view text);
+
+/// Parses /proc/net/tcp or /proc/net/tcp6 (addresses in hex, each 32-bit
+/// word in the machine's byte order, which this reads as little-endian).
+Result<std::vector<SocketRow>> parse_proc_net_tcp(std::string_view text);
+
+/// Seconds in an ss timer value: "59sec", "924ms", "1.244ms" (1.244 s: ss
+/// writes seconds '.' milliseconds "ms"), "1min", "1min5sec".
+std::optional<double> parse_ss_duration(std::string_view text);
+
+/// "HOST" and "PORT" as a source prints them -> the normalised
+/// "127.0.0.1:8001" / "[::1]:8001" / "0.0.0.0:*". Hosts: dotted IPv4, IPv6
+/// with or without brackets and with a "%scope" (dropped), "*" (any).
+/// Nothing for text that is not an address.
+std::optional<std::string> normalise_endpoint(std::string_view host, std::string_view port);
+
+/// One transition reported by the kernel's sock:inet_sock_set_state
+/// tracepoint (through tcpstate's bpftrace program).
+struct KernelTransition {
+  std::uint64_t nanoseconds = 0;  ///< since boot
+  std::uint64_t socket = 0;       ///< the kernel's struct sock address: one socket's identity
+  std::string local;
+  std::string remote;
+  std::uint16_t local_port = 0;
+  std::uint16_t remote_port = 0;
+  TcpState from = TcpState::closed;
+  TcpState to = TcpState::closed;
+  bool operator==(const KernelTransition&) const = default;
+};
+
+/// The bpftrace program that prints one line per transition, in the form
+/// parse_bpftrace_line reads: "T NSEC SKADDR SADDR SPORT DADDR DPORT OLD NEW".
+std::string_view bpftrace_program();
+
+/// Parses one line of bpftrace_program()'s output; nothing for the other
+/// lines bpftrace prints ("Attaching 1 probe...", warnings). TCP_CLOSE
+/// becomes CLOSED; the kernel's TCP_NEW_SYN_RECV becomes SYN_RCVD.
+std::optional<KernelTransition> parse_bpftrace_line(std::string_view line);
+
+/// Which sockets to show: a port (either end) and/or a host (either end).
+struct SocketFilter {
+  std::uint16_t port = 0;  ///< 0: any
+  std::string host;        ///< normalised host text without port, "" for any
+  bool matches(std::string_view local, std::uint16_t local_port, std::string_view remote,
+               std::uint16_t remote_port) const;
+  bool matches(const SocketRow& row) const {
+    return matches(row.local, row.local_port, row.remote, row.remote_port);
+  }
+};
+
+/// Normalises a host for SocketFilter ("::ffff:127.0.0.1" -> "127.0.0.1",
+/// "[::1]" -> "::1"); nothing for text that is not an IP address.
+std::optional<std::string> normalise_host(std::string_view host);
+
+}  // namespace socklab
