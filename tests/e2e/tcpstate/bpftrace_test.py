@@ -1,0 +1,65 @@
+"""tcpstate with the bpftrace source (root): every transition of a
+connection, even the microsecond ones, and the demo's LAST_ACK."""
+import json
+import os
+import socket
+import subprocess
+import time
+
+from socklab_test import binary, main, need_tool, skip, spawn, run
+
+TCPSTATE = binary("tcpstate")
+
+
+def setup():
+    if os.geteuid() != 0:
+        skip("the bpftrace source needs root; CI runs as root")
+    need_tool("bpftrace")
+    # The tracepoint lives in tracefs: mount it when this machine has not.
+    if not os.path.exists("/sys/kernel/tracing/events/sock") and \
+            not os.path.exists("/sys/kernel/debug/tracing/events/sock"):
+        subprocess.run(["mount", "-t", "tracefs", "nodev", "/sys/kernel/tracing"], check=False)
+
+
+def test_bpftrace_sees_every_transition():
+    setup()
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    port = lsock.getsockname()[1]
+    watcher = spawn([TCPSTATE, "watch", "--source", "bpftrace", "--port", str(port), "--interval", "50",
+                     "--json"])
+    # Wait until bpftrace attached: the first poll prints the listener.
+    from socklab_test import read_line
+    first = json.loads(read_line(watcher, 60))
+    assert first["to"] == "LISTEN", first
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    server, _ = lsock.accept()
+    me = f"127.0.0.1:{client.getsockname()[1]}"
+    client.close()   # no pauses at all: only the tracepoint sees these
+    server.close()
+    lsock.close()
+    time.sleep(0.5)
+    watcher.terminate()
+    out, err = watcher.communicate(timeout=20)
+    seen = [json.loads(line) for line in out.decode().splitlines()]
+    mine = [(t["from"], t["to"]) for t in seen if t["local"] == me]
+    peer = [(t["from"], t["to"]) for t in seen if t["remote"] == me]
+    assert mine == [("SYN_SENT", "ESTABLISHED"), ("ESTABLISHED", "FIN_WAIT_1"), ("FIN_WAIT_1", "FIN_WAIT_2"),
+                    ("FIN_WAIT_2", "TIME_WAIT")], (mine, err)
+    assert peer == [("LISTEN", "SYN_RCVD"), ("SYN_RCVD", "ESTABLISHED"), ("ESTABLISHED", "CLOSE_WAIT"),
+                    ("CLOSE_WAIT", "LAST_ACK"), ("LAST_ACK", "CLOSED")], (peer, err)
+    assert all(t["source"] == "bpftrace" for t in seen if t["local"] == me or t["remote"] == me)
+
+
+def test_demo_with_bpftrace_observes_last_ack():
+    setup()
+    r = run([TCPSTATE, "demo", "--pause", "0", "--json", "--scene", "lifecycle", "--source", "bpftrace"],
+            timeout=120)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout.decode().splitlines()[-1])
+    assert "LAST_ACK" in summary["observed_states"] and summary["ok"], summary
+
+
+if __name__ == "__main__":
+    main(globals())

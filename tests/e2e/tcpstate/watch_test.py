@@ -1,0 +1,137 @@
+"""tcpstate watch and snapshot against a connection this test opens and
+closes step by step on loopback, for each poll source; a missing source."""
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+
+from socklab_test import binary, main, need_tool, run, skip, spawn
+
+TCPSTATE = binary("tcpstate")
+PAUSE = 0.6  # seconds each state is held: several polls at 50 ms
+
+
+def held_connection():
+    """Listener + client + accepted socket, the client closing first with pauses."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    return lsock, lsock.getsockname()[1]
+
+
+def watch_source(source):
+    lsock, port = held_connection()
+    watcher = spawn([TCPSTATE, "watch", "--source", source, "--port", str(port), "--interval", "50",
+                     "--duration", str(6 * PAUSE + 2), "--json"])
+    time.sleep(PAUSE + 0.5)  # let the watcher take its first snapshot
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    server, _ = lsock.accept()
+    me = f"127.0.0.1:{client.getsockname()[1]}"
+    time.sleep(PAUSE)
+    client.shutdown(socket.SHUT_WR)      # client FIN_WAIT_2, server CLOSE_WAIT
+    time.sleep(PAUSE)
+    server.close()                       # client TIME_WAIT
+    time.sleep(PAUSE)
+    client.close()
+    out, err = watcher.communicate(timeout=20)
+    assert watcher.returncode == 0, err.decode()
+    seen = [json.loads(line) for line in out.decode().splitlines()]
+    mine = [t["to"] for t in seen if t["local"] == me and not t["queues_only"]]
+    peer = [t["to"] for t in seen if t["remote"] == me and not t["queues_only"]]
+    assert all(t["source"] == source for t in seen), seen
+    assert mine[:3] == ["ESTABLISHED", "FIN_WAIT_2", "TIME_WAIT"], (source, mine)
+    assert peer[:3] == ["ESTABLISHED", "CLOSE_WAIT", None], (source, peer)
+    listening = [t for t in seen if t["to"] == "LISTEN"]
+    assert listening and listening[0]["initial"], seen
+    lsock.close()
+
+
+def test_watch_ss():
+    need_tool("ss")
+    watch_source("ss")
+
+
+def test_watch_netstat():
+    need_tool("netstat")
+    watch_source("netstat")
+
+
+def test_watch_proc():
+    watch_source("proc")
+
+
+def test_watch_plain_lines():
+    lsock, port = held_connection()
+    r = run([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--duration", "0.3"])
+    assert r.returncode == 0, r.stderr
+    line = r.stdout.decode().strip()
+    assert re.match(rf"^\d\d:\d\d:\d\d\.\d{{3}}  127\.0\.0\.1:{port} 0\.0\.0\.0:\*  \(new\) -> LISTEN  \(already there\)$",
+                    line), line
+    lsock.close()
+
+
+def test_snapshot_matches_ss():
+    need_tool("ss")
+    lsock, port = held_connection()
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    server, _ = lsock.accept()
+    client.shutdown(socket.SHUT_WR)
+    time.sleep(0.1)
+    r = run([TCPSTATE, "snapshot", "--port", str(port)])
+    assert r.returncode == 0, r.stderr
+    ours = sorted(tuple(line.split()[i] for i in (0, 3, 4)) for line in r.stdout.decode().splitlines()[1:])
+    ss = run(["ss", "-tanH", f"sport = :{port} or dport = :{port}"]).stdout.decode()
+    names = {"ESTAB": "ESTABLISHED", "FIN-WAIT-2": "FIN_WAIT_2", "CLOSE-WAIT": "CLOSE_WAIT", "LISTEN": "LISTEN"}
+    theirs = sorted((names[f[0]], f[3], f[4]) for f in (line.split() for line in ss.splitlines()))
+    assert ours == theirs, (ours, theirs)
+    assert len(ours) == 3
+    r = run([TCPSTATE, "snapshot", "--port", str(port), "--json", "--source", "proc"])
+    states = sorted(json.loads(line)["state"] for line in r.stdout.decode().splitlines())
+    assert states == ["CLOSE_WAIT", "FIN_WAIT_2", "LISTEN"], states
+    client.close()
+    server.close()
+    lsock.close()
+
+
+def test_missing_source_names_the_alternatives():
+    env = dict(os.environ, PATH="/nonexistent")
+    r = run([TCPSTATE, "watch", "--source", "ss", "--duration", "0.1"], env=env)
+    assert r.returncode == 1
+    assert r.stderr.decode() == ("tcpstate: source ss: ss is not installed (Debian package iproute2); "
+                                 "other sources: --source netstat, --source proc\n"), r.stderr
+    r = run([TCPSTATE, "snapshot", "--source", "netstat"], env=env)
+    assert r.returncode == 1
+    assert "netstat is not installed (Debian package net-tools); other sources: --source ss, --source proc" \
+        in r.stderr.decode(), r.stderr
+    r = run([TCPSTATE, "watch", "--source", "bpftrace", "--duration", "0.1"], env=env)
+    assert r.returncode == 1
+    assert r.stderr.decode() == ("tcpstate: source bpftrace: bpftrace is not installed (Debian package bpftrace); "
+                                 "other sources: --source ss, --source netstat, --source proc\n"), r.stderr
+
+
+def test_bpftrace_needs_root():
+    if os.geteuid() != 0:
+        r = run([TCPSTATE, "watch", "--source", "bpftrace", "--duration", "0.1"])
+    else:
+        need_tool("setpriv")
+        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TCPSTATE, "watch", "--source",
+                 "bpftrace", "--duration", "0.1"])
+    if b"not installed" in r.stderr:
+        skip("bpftrace is not installed (./socklab test installs it)")
+    assert r.returncode == 1
+    assert r.stderr.decode() == ("tcpstate: source bpftrace: bpftrace needs root (it loads a program into the kernel): "
+                                 "run as root, or use --source ss, --source netstat, --source proc\n"), r.stderr
+
+
+def test_bad_command_line():
+    assert run([TCPSTATE, "watch", "--source", "tcpdump"]).returncode == 2
+    assert run([TCPSTATE, "watch", "--port", "70000"]).returncode == 2
+    assert run([TCPSTATE, "diagram", "--highlight", "WAITING"]).returncode == 2
+    r = run([TCPSTATE, "watch", "--host", "example", "--duration", "0.1"])
+    assert r.returncode == 1 and r.stderr.decode() == "tcpstate: --host: 'example' is not an IP address\n", r.stderr
+
+
+if __name__ == "__main__":
+    main(globals())
