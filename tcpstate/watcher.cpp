@@ -304,7 +304,14 @@ Result<std::vector<Transition>> Watcher::poll() {
   // adds TIME_WAIT, which the tracepoint reports as CLOSED (the socket is
   // replaced by a small timewait socket that has no state changes).
   std::vector<Transition> out;
+  // connect() reports CLOSED -> SYN_SENT before the local port is chosen:
+  // the socket's next transition names it.
+  std::map<std::uint64_t, std::size_t> portless;
   for (const KernelTransition& k : bpftrace_->drain()) {
+    if (auto p = portless.find(k.socket); p != portless.end() && k.local_port != 0) {
+      out[p->second].local = k.local;
+      portless.erase(p);
+    }
     if (!filter_.matches(k.local, k.local_port, k.remote, k.remote_port)) continue;
     Transition t;
     t.time = static_cast<double>(k.nanoseconds) / 1e9 - start_;
@@ -324,6 +331,7 @@ Result<std::vector<Transition>> Watcher::poll() {
     } else {
       entered_[k.socket] = t.time;
     }
+    if (k.local_port == 0 && k.remote_port != 0) portless[k.socket] = out.size();
     out.push_back(std::move(t));
   }
   for (auto& t : polled) {
