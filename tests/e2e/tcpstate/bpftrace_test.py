@@ -45,7 +45,7 @@ def test_bpftrace_sees_every_transition():
     seen = [json.loads(line) for line in out.decode().splitlines()]
     mine = [(t["from"], t["to"]) for t in seen if t["local"] == me]
     peer = [(t["from"], t["to"]) for t in seen if t["remote"] == me]
-    assert mine == [("SYN_SENT", "ESTABLISHED"), ("ESTABLISHED", "FIN_WAIT_1"), ("FIN_WAIT_1", "FIN_WAIT_2"),
+    assert mine == [("CLOSED", "SYN_SENT"), ("SYN_SENT", "ESTABLISHED"), ("ESTABLISHED", "FIN_WAIT_1"), ("FIN_WAIT_1", "FIN_WAIT_2"),
                     ("FIN_WAIT_2", "TIME_WAIT")], (mine, err)
     assert peer == [("LISTEN", "SYN_RCVD"), ("SYN_RCVD", "ESTABLISHED"), ("ESTABLISHED", "CLOSE_WAIT"),
                     ("CLOSE_WAIT", "LAST_ACK"), ("LAST_ACK", "CLOSED")], (peer, err)
