@@ -29,6 +29,25 @@ Result<std::uint16_t> parse_port(std::string_view digits, std::string_view whole
   return static_cast<std::uint16_t>(value);
 }
 
+// True for an IPv6 address with an optional "%scope" (an interface name, at
+// most 15 bytes on Linux, or an index). Asio takes any text after '%' as a
+// scope and inet_pton stops at a NUL, so both are checked here: otherwise
+// "::1%lo]:80" would pass as an address and the ":80" be silently dropped.
+bool is_ipv6_address(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) return false;
+  if (auto pct = text.find('%'); pct != std::string_view::npos) {
+    auto scope = text.substr(pct + 1);
+    constexpr std::string_view name_chars =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+    if (scope.empty() || scope.size() > 15 || scope.find_first_not_of(name_chars) != std::string_view::npos) {
+      return false;
+    }
+  }
+  std::error_code ec;
+  asio::ip::make_address_v6(std::string(text), ec);
+  return !ec;
+}
+
 bool all_digits(std::string_view s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
 }
@@ -58,14 +77,10 @@ Result<HostPort> parse(std::string_view text, std::uint16_t default_port, bool l
       has_port = true;
       port_text = rest.substr(1);
     }
-    std::error_code ec;
-    asio::ip::make_address_v6(std::string(host), ec);
-    if (ec) return R::failure(quoted(host) + " is not an IPv6 address");
+    if (!is_ipv6_address(host)) return R::failure(quoted(host) + " is not an IPv6 address");
   } else if (text.find(':') != text.rfind(':')) {
     // Two or more colons and no brackets: a bare IPv6 address, no port.
-    std::error_code ec;
-    asio::ip::make_address_v6(std::string(text), ec);
-    if (ec) {
+    if (!is_ipv6_address(text)) {
       return R::failure(quoted(text) + " is not an IPv6 address (write [ADDR]:PORT for a port)");
     }
     host = text;
