@@ -42,9 +42,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   socklab::fuzz::check_endpoint(t->remote, t->remote_port);
 
   char text[256];
-  std::snprintf(text, sizeof text, "T %llu %llx %s %u %s %u %d %d", static_cast<unsigned long long>(t->nanoseconds),
-                static_cast<unsigned long long>(t->socket), host_of(t->local).c_str(), unsigned{t->local_port},
-                host_of(t->remote).c_str(), unsigned{t->remote_port}, kernel_number(t->from), kernel_number(t->to));
+  std::snprintf(text, sizeof text, "T %llu %llx %s %u %s %u %d %d",
+                static_cast<unsigned long long>(t->nanoseconds), static_cast<unsigned long long>(t->socket),
+                host_of(t->local).c_str(), unsigned{t->local_port}, host_of(t->remote).c_str(),
+                unsigned{t->remote_port}, kernel_number(t->from), kernel_number(t->to));
   auto again = socklab::parse_bpftrace_line(text);
   FUZZ_CHECK(again && *again == *t, "a transition printed as bpftrace prints it parses to itself");
   return 0;

@@ -6,11 +6,10 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define FUZZ_CHECK(cond, what)                                                      \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "fuzz property broken: %s (%s:%d: %s)\n", what, __FILE__, \
-                   __LINE__, #cond);                                                \
-      std::abort();                                                                 \
-    }                                                                               \
+#define FUZZ_CHECK(cond, what)                                                                         \
+  do {                                                                                                 \
+    if (!(cond)) {                                                                                     \
+      std::fprintf(stderr, "fuzz property broken: %s (%s:%d: %s)\n", what, __FILE__, __LINE__, #cond); \
+      std::abort();                                                                                    \
+    }                                                                                                  \
   } while (0)
