@@ -40,9 +40,14 @@ def raise_fd_limit(need):
     """This script and its children hold thousands of sockets: lift RLIMIT_NOFILE."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < need:
-        t.skip(f"RLIMIT_NOFILE hard limit {hard} is below the {need} descriptors the soak needs")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need) if hard == resource.RLIM_INFINITY
-                                                else hard, hard))
+        try:  # root (CAP_SYS_RESOURCE) may raise the hard limit too
+            resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
+            return
+        except (ValueError, OSError):
+            t.skip(f"RLIMIT_NOFILE hard limit {hard} is below the {need} descriptors the soak needs")
+    if soft == resource.RLIM_INFINITY or (soft >= need):
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need if hard == resource.RLIM_INFINITY else hard, hard))
 
 
 def sanitized(path):
