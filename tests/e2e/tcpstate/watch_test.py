@@ -41,6 +41,11 @@ def watch_source(source):
     mine = [t["to"] for t in seen if t["local"] == me and not t["queues_only"]]
     peer = [t["to"] for t in seen if t["remote"] == me and not t["queues_only"]]
     assert all(t["source"] == source for t in seen), seen
+    # SYN_SENT, SYN_RCVD, FIN_WAIT_1 and LAST_ACK each last until one ACK
+    # arrives: microseconds on loopback, so a poll catches them only sometimes.
+    fleeting = {"SYN_SENT", "SYN_RCVD", "FIN_WAIT_1", "LAST_ACK"}
+    mine = [s for s in mine if s not in fleeting]
+    peer = [s for s in peer if s not in fleeting]
     assert mine[:3] == ["ESTABLISHED", "FIN_WAIT_2", "TIME_WAIT"], (source, mine)
     assert peer[:3] == ["ESTABLISHED", "CLOSE_WAIT", None], (source, peer)
     listening = [t for t in seen if t["to"] == "LISTEN"]
