@@ -102,7 +102,12 @@ int watch(const WatchOptions& options) {
   std::signal(SIGINT, [](int) { stop_requested = 1; });
   std::signal(SIGTERM, [](int) { stop_requested = 1; });
   std::signal(SIGPIPE, SIG_IGN);
-  for (bool first = true; !stop_requested; first = false) {
+  bool last = false;
+  for (bool first = true; !last; first = false) {
+    // The last round lets bpftrace catch up, so a transition it has not
+    // printed yet when we are told to stop is not lost.
+    last = stop_requested || (options.duration > 0 && (*watcher)->now() >= options.duration);
+    if (last) (*watcher)->settle();
     auto transitions = (*watcher)->poll();
     if (!transitions) throw StepError("poll " + options.source, transitions.error());
     for (const Transition& t : *transitions) {
@@ -121,8 +126,7 @@ int watch(const WatchOptions& options) {
     if (live && (first || !transitions->empty())) draw_live(**watcher, recent, options);
     std::cout << std::flush;
     if (!std::cout) return 0;  // the reader went away
-    if (options.duration > 0 && (*watcher)->now() >= options.duration) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
+    if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
   }
   return 0;
 }

@@ -265,6 +265,24 @@ std::vector<KernelTransition> BpftraceProcess::drain() {
   return out;
 }
 
+void BpftraceProcess::settle(double quiet_s, double max_s) {
+  const double deadline = monotonic_seconds() + max_s;
+  char buf[65536];
+  for (double left; (left = deadline - monotonic_seconds()) > 0;) {
+    pollfd p{out_fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::min(left, quiet_s) * 1000) + 1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return;  // quiet for quiet_s: bpftrace has caught up
+    ssize_t n = read(out_fd_, buf, sizeof buf);
+    if (n <= 0) return;  // bpftrace ended
+    partial_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+void Watcher::settle() {
+  if (bpftrace_) bpftrace_->settle(0.3, 3.0);
+}
+
 Watcher::Watcher(SourceKind kind, SocketFilter filter, bool timers)
     : kind_(kind), filter_(std::move(filter)), timers_(timers), start_(monotonic_seconds()) {}
 

@@ -44,6 +44,11 @@ class BpftraceProcess {
   /// Every transition printed since the last call (never blocks).
   std::vector<KernelTransition> drain();
 
+  /// Waits until bpftrace has printed nothing for `quiet_s` (at most
+  /// `max_s` in all), so that the next drain() holds every event up to now:
+  /// bpftrace lags behind the kernel when the machine is busy.
+  void settle(double quiet_s, double max_s);
+
  private:
   BpftraceProcess(pid_t pid, int out_fd) : pid_(pid), out_fd_(out_fd) {}
   pid_t pid_;
@@ -64,6 +69,10 @@ class Watcher {
   /// last call) and returns the transitions of the filtered sockets. Times
   /// are seconds since the watcher was opened.
   Result<std::vector<Transition>> poll();
+
+  /// Before the last poll(): lets a lagging bpftrace catch up (no-op for
+  /// the poll sources).
+  void settle();
 
   /// The filtered sockets as of the last poll (for bpftrace: from /proc).
   const std::map<std::string, SnapshotDiff::Entry>& current() const { return diff_.current(); }

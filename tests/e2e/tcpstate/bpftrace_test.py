@@ -52,6 +52,35 @@ def test_bpftrace_sees_every_transition():
     assert all(t["source"] == "bpftrace" for t in seen if t["local"] == me or t["remote"] == me)
 
 
+def test_bpftrace_burst_is_not_cut_short():
+    """200 connections back to back, then SIGTERM at once: the watcher lets
+    bpftrace catch up before it exits, so no connection is missing."""
+    setup()
+    from socklab_test import read_line
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(128)
+    port = lsock.getsockname()[1]
+    watcher = spawn([TCPSTATE, "watch", "--source", "bpftrace", "--port", str(port), "--interval", "10",
+                     "--json"])
+    assert json.loads(read_line(watcher, 60))["to"] == "LISTEN"
+    clients = []
+    for _ in range(200):
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s, _ = lsock.accept()
+        clients.append(f"127.0.0.1:{c.getsockname()[1]}")
+        c.close()
+        s.close()
+    lsock.close()
+    watcher.terminate()
+    out, err = watcher.communicate(timeout=20)
+    assert watcher.returncode == 0, err
+    seen = [json.loads(line) for line in out.decode().splitlines()]
+    last_ack = {t["remote"] for t in seen if t["to"] is None or t["to"] == "CLOSED"}
+    missing = [c for c in clients if c not in last_ack]
+    assert not missing, f"{len(missing)} of 200 connections never reached CLOSED: {missing[:5]}"
+
+
 def test_demo_with_bpftrace_observes_last_ack():
     setup()
     r = run([TCPSTATE, "demo", "--pause", "0", "--json", "--scene", "lifecycle", "--source", "bpftrace"],
