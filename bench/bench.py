@@ -1,0 +1,581 @@
+#!/usr/bin/env python3
+"""socklab's benchmarks: socklab beside the tools people use instead, in the
+same run, as ratios.
+
+  bench/run BUILD_DIR [echo|udp|filexfer|states|all]...    (./socklab bench)
+
+Each configuration runs REPEAT times, the programs taking turns so that a
+noisy neighbour hurts all of them alike; a figure is the median of its runs,
+shown with its min and max. Everything runs on loopback. The results go to
+bench/RESULTS.md (a table) and bench/results.png (the ratios, via gnuplot).
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPEAT = int(os.environ.get("SOCKLAB_BENCH_REPEAT", "3"))
+
+
+class Figure:
+    """One measured quantity: socklab's runs and each peer's runs."""
+
+    def __init__(self, scenario, name, unit, higher_is_better=True, targets=None):
+        self.scenario, self.name, self.unit = scenario, name, unit
+        self.higher_is_better = higher_is_better
+        # peer -> minimum ratio socklab/peer; "max" / "min" -> a bound on socklab's own median
+        self.targets = targets or {}
+        self.runs = {}  # program -> [values]
+
+    def to_json(self):
+        return {"scenario": self.scenario, "name": self.name, "unit": self.unit,
+                "higher_is_better": self.higher_is_better, "targets": self.targets, "runs": self.runs,
+                "labels": getattr(self, "labels", {}), "date": str(datetime.date.today())}
+
+    @staticmethod
+    def from_json(d):
+        fig = Figure(d["scenario"], d["name"], d["unit"], d["higher_is_better"], d["targets"])
+        fig.runs, fig.labels, fig.date = d["runs"], d.get("labels", {}), d.get("date")
+        fig.checks = fig.verdicts()
+        return fig
+
+    def add(self, program, value):
+        self.runs.setdefault(program, []).append(value)
+
+    def median(self, program):
+        return statistics.median(self.runs[program]) if self.runs.get(program) else None
+
+    def ratio(self, peer):
+        """How many times better socklab is than peer (> 1 means socklab wins)."""
+        mine, theirs = self.median("socklab"), self.median(peer)
+        if not mine or not theirs:
+            return None
+        return mine / theirs if self.higher_is_better else theirs / mine
+
+    def verdicts(self):
+        out = []
+        got = self.median("socklab")
+        for peer, want in self.targets.items():
+            if peer == "max":
+                out.append((f"under {fmt(want)} {self.unit}", got is not None and got < want))
+            elif peer == "min":
+                out.append((f"at least {fmt(want)} {self.unit}", got is not None and got >= want))
+            else:
+                ratio = self.ratio(peer)
+                out.append((f">= {want:.1f}x {peer}", ratio is not None and ratio >= want))
+        return out
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+# --- processes -------------------------------------------------------------
+
+class Server:
+    """A server started for one measurement; stopped (by PID) when done."""
+
+    def __init__(self, argv, port=None, stdout_file=None):
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE if stdout_file is None else stdout_file,
+                                     stderr=subprocess.PIPE, start_new_session=True)
+        if port is None:  # our programs and the references print "listening on IP:PORT" first
+            line = self._first_line(10)
+            m = re.search(r"listening on (\S+):(\d+)", line)
+            if not m:
+                self.stop()
+                raise RuntimeError(f"{argv[0]}: no 'listening on' line: {line!r}")
+            self.port = int(m.group(2))
+        else:  # other tools: wait until the port accepts (TCP) or a moment (UDP)
+            self.port = port
+            wait_for_port(port, self.proc)
+
+    def _first_line(self, timeout):
+        deadline = time.monotonic() + timeout
+        line = b""
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        while time.monotonic() < deadline and not line.endswith(b"\n"):
+            chunk = self.proc.stdout.readline()
+            if chunk:
+                line += chunk
+            elif self.proc.poll() is not None:
+                break
+            else:
+                time.sleep(0.01)
+        os.set_blocking(self.proc.stdout.fileno(), True)
+        return line.decode(errors="replace")
+
+    def rss_kib(self):
+        return proc_status_kib(self.proc.pid, "VmRSS")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def proc_status_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, proc, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early: {proc.stderr.read().decode(errors='replace')}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listened on port {port} within {timeout} s")
+
+
+def run(argv, timeout=120, **kw):
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, **kw)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, argv[:3]))}...: exit {r.returncode}: "
+                           f"{r.stderr.decode(errors='replace').strip()[-300:]}")
+    return r
+
+
+def have(tool):
+    return shutil.which(tool) is not None
+
+
+def say(text):
+    print(text, flush=True)
+
+
+# --- echo: tcp-server against the epoll reference, socat and ncat -----------
+
+def load(client, port, connections, rounds, size):
+    r = run([client, f"127.0.0.1:{port}", "--load", str(connections), "--rounds", str(rounds),
+             "--size", str(size), "--json"], timeout=120)
+    result = json.loads(r.stdout.decode().strip().splitlines()[-1])
+    if result["errors"]:
+        raise RuntimeError(f"load against port {port}: {result['errors']} errors")
+    return result
+
+
+def echo_servers(build, with_forking):
+    servers = {
+        "socklab": lambda: Server([f"{build}/tcp/tcp-server", "-l", "127.0.0.1:0", "-q"]),
+        "epoll": lambda: Server([f"{build}/bench/epoll-echo", "0"]),
+    }
+    if with_forking and have("socat"):
+        def socat():
+            port = free_port()
+            return Server(["socat", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,backlog=1024", "PIPE"], port)
+        servers["socat"] = socat
+    if with_forking and have("ncat"):
+        def ncat():
+            port = free_port()
+            return Server(["ncat", "-l", "127.0.0.1", str(port), "-k", "-m", "2000", "--exec", "/bin/cat"], port)
+        servers["ncat"] = ncat
+    return servers
+
+
+def bench_echo(build):
+    figures = []
+    client = f"{build}/tcp/tcp-client"
+    cases = [  # connections, rounds, size, also the forking servers?, targets
+        (1, 5000, 64, True, {}),
+        (100, 300, 64, True, {"epoll": 1.0, "socat": 10.0}),
+        (1000, 30, 64, False, {"epoll": 1.0}),
+        (10, 200, 65536, False, {"epoll": 1.0}),
+    ]
+    for connections, rounds, size, forking, targets in cases:
+        size_text = "64 KiB" if size == 65536 else f"{size} B"
+        if size >= 65536:
+            fig = Figure("echo", f"C={connections}, {size_text} messages", "MiB/s each way", targets=targets)
+            key = "mib_per_s"
+        else:
+            fig = Figure("echo", f"C={connections}, {size_text} messages", "round trips/s", targets=targets)
+            key = "round_trips_per_s"
+        servers = echo_servers(build, forking)
+        for _ in range(REPEAT):
+            for name, start in servers.items():
+                with start() as server:
+                    try:
+                        fig.add(name, load(client, server.port, connections, rounds, size)[key])
+                    except RuntimeError as e:
+                        if name == "socklab":
+                            raise
+                        say(f"bench: {name} failed this run, left out: {e}")  # a peer's failure is its own
+        report(fig)
+        figures.append(fig)
+    figures.append(bench_idle_memory(build))
+    return figures
+
+
+def open_idle(port, count):
+    """count connections that each made one round trip and then sit idle."""
+    socks = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(b"x")
+        if s.recv(1) != b"x":
+            raise RuntimeError("idle connection: no echo")
+        socks.append(s)
+    return socks
+
+
+def bench_idle_memory(build):
+    count = 1000
+    fig = Figure("echo", f"memory per idle connection ({count} idle)", "KiB", higher_is_better=False,
+                 targets={"max": 16})
+    servers = echo_servers(build, False)
+    for _ in range(REPEAT):
+        for name, start in servers.items():
+            with start() as server:
+                time.sleep(0.2)
+                before = server.rss_kib()
+                socks = open_idle(server.port, count)
+                time.sleep(0.3)
+                after = server.rss_kib()
+                for s in socks:
+                    s.close()
+                fig.add(name, (after - before) / count)
+    report(fig)
+    return fig
+
+
+# --- udp: udp-server against the recvfrom reference --------------------------
+
+def bench_udp(build):
+    figures = []
+    count, window = 20000, 16
+    for clients in (1, 8):
+        fig = Figure("udp", f"{clients} client(s), {window} datagrams in flight each, 64 B", "replies/s",
+                     targets={"udp-echo": 0.9})
+        lost = Figure("udp", f"{clients} client(s): datagrams lost", "datagrams", higher_is_better=False,
+                      targets={"max": 1})
+        servers = {
+            "socklab": lambda: Server([f"{build}/udp/udp-server", "-l", "127.0.0.1:0", "-q"]),
+            "udp-echo": lambda: Server([f"{build}/bench/udp-echo", "0"]),
+        }
+        for _ in range(REPEAT):
+            for name, start in servers.items():
+                with start() as server:
+                    t0 = time.monotonic()
+                    procs = [subprocess.Popen([f"{build}/udp/udp-client", f"127.0.0.1:{server.port}", "--count",
+                                               str(count), "--size", "64", "--window", str(window), "--json"],
+                                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             for _ in range(clients)]
+                    results = []
+                    for p in procs:
+                        out, err = p.communicate(timeout=120)
+                        if p.returncode not in (0, 1):
+                            raise RuntimeError(f"udp-client: exit {p.returncode}: {err.decode()[-300:]}")
+                        results.append(json.loads(out.decode().strip().splitlines()[-1]))
+                    seconds = time.monotonic() - t0
+                    received = sum(r["received"] for r in results)
+                    fig.add(name, received / seconds)
+                    lost.add(name, sum(r["lost"] for r in results))
+        report(fig)
+        report(lost)
+        figures += [fig, lost]
+    return figures
+
+
+# --- filexfer: sendfile/recvfile against nc, socat and iperf3 ----------------
+
+def timed(argv_recv, argv_send, port=None):
+    """Starts the receiver, runs the sender, waits for both; returns seconds and the receiver's max RSS (KiB)."""
+    start = time.monotonic()
+    rss_file = tempfile.NamedTemporaryFile(prefix="socklab-bench-rss-", delete=False)
+    rss_file.close()
+    receiver = Server(["/usr/bin/time", "-f", "%M", "-o", rss_file.name] + argv_recv, port)
+    try:
+        send_argv = [a.replace("{port}", str(receiver.port)) for a in argv_send]
+        start = time.monotonic()
+        run(send_argv, timeout=300)
+        receiver.proc.wait(timeout=300)
+        seconds = time.monotonic() - start
+        if receiver.proc.returncode != 0:
+            raise RuntimeError(f"{argv_recv[0]}: exit {receiver.proc.returncode}: "
+                               f"{receiver.proc.stderr.read().decode(errors='replace')[-300:]}")
+    finally:
+        receiver.stop()
+    with open(rss_file.name) as f:
+        rss = int(f.read().split()[-1])
+    os.unlink(rss_file.name)
+    return seconds, rss
+
+
+def bench_filexfer(build):
+    figures = []
+    work = tempfile.mkdtemp(prefix="socklab-bench-")
+    try:
+        src = os.path.join(work, "big.bin")
+        size = int(os.environ.get("SOCKLAB_BENCH_FILE_MIB", "1024")) * 1024 * 1024
+        with open(src, "wb") as f:  # incompressible data, written once
+            chunk = os.urandom(1 << 20)
+            for _ in range(size >> 20):
+                f.write(chunk)
+        mib = size / (1 << 20)
+        dest = os.path.join(work, "in")
+        os.mkdir(dest)
+        out = os.path.join(dest, "big.bin")
+
+        big = Figure("filexfer", f"{mib:.0f} MiB file, verified (SHA-256 both sides)", "MiB/s",
+                     targets={"nc": 1.5, "socat": 1.0})
+        rss = Figure("filexfer", f"recvfile peak memory, {mib:.0f} MiB file", "MiB", higher_is_better=False,
+                     targets={"max": 32})
+        for _ in range(REPEAT):
+            def clean():
+                for name in os.listdir(dest):
+                    os.unlink(os.path.join(dest, name))
+            clean()
+            seconds, kib = timed([f"{build}/filexfer/recvfile", "-l", "127.0.0.1:0", "--dir", dest, "--once", "-q"],
+                                 [f"{build}/filexfer/sendfile", "-q", src, "127.0.0.1:{port}"])
+            big.add("socklab", mib / seconds)
+            rss.add("socklab", kib / 1024)
+            clean()
+            if have("nc"):
+                port = free_port()
+                seconds, _ = timed(["sh", "-c", f"exec nc -l 127.0.0.1 {port} > {out}"],
+                                   ["sh", "-c", f"exec nc -N 127.0.0.1 {port} < {src}"], port)
+                big.add("nc", mib / seconds)
+                clean()
+            if have("socat"):
+                port = free_port()
+                seconds, _ = timed(["socat", "-u", "-b", "262144", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr",
+                                    f"OPEN:{out},creat,trunc"],
+                                   ["socat", "-u", "-b", "262144", f"OPEN:{src}", f"TCP:127.0.0.1:{port}"], port)
+                big.add("socat", mib / seconds)
+                clean()
+            if have("iperf3"):  # the ceiling: memory to memory, no disk, no hashing
+                port = free_port()
+                with Server(["iperf3", "-s", "-1", "-B", "127.0.0.1", "-p", str(port)], port) as _:
+                    r = run(["iperf3", "-c", "127.0.0.1", "-p", str(port), "-n", str(size), "-J"], timeout=120)
+                    bps = json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
+                    big.add("iperf3", bps / 8 / (1 << 20))
+        report(big)
+        report(rss)
+        figures += [big, rss]
+
+        many_dir = os.path.join(work, "many")
+        os.mkdir(many_dir)
+        count = 1000
+        names = []
+        for i in range(count):
+            name = os.path.join(many_dir, f"f{i:04d}.bin")
+            with open(name, "wb") as f:
+                f.write(os.urandom(1024))
+            names.append(name)
+        small = Figure("filexfer", f"{count} files of 1 KiB over one connection", "files/s",
+                       targets={"min": 500})
+        for _ in range(REPEAT):
+            for name in os.listdir(dest):
+                os.unlink(os.path.join(dest, name))
+            seconds, _ = timed([f"{build}/filexfer/recvfile", "-l", "127.0.0.1:0", "--dir", dest, "--once", "-q"],
+                               [f"{build}/filexfer/sendfile", "-q"] + names + ["127.0.0.1:{port}"])
+            small.add("socklab", count / seconds)
+        report(small)
+        figures.append(small)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return figures
+
+
+# --- states: how much each tcpstate source sees ------------------------------
+
+def bench_states(build):
+    """Each source's share of the 9 transitions per connection (bpftrace: root only)."""
+    figures = {}
+    for _ in range(REPEAT):
+        r = run([sys.executable, os.path.join(HERE, "..", "tcpstate", "catch_rate.py"), build, "100", "10"],
+                timeout=300)
+        for line in r.stdout.decode().splitlines():
+            m = re.match(r"\s+(\w+)\s+\d+ of \d+ transitions \(\s*([\d.]+)%\)", line)
+            if m:
+                source = m.group(1)
+                if source not in figures:
+                    figures[source] = Figure("states", f"tcpstate --source {source}: transitions caught "
+                                             "(100 connections back to back, 10 ms polls)", "%")
+                figures[source].add("socklab", float(m.group(2)))
+    for fig in figures.values():
+        report(fig)
+    return list(figures.values())
+
+
+# --- reporting ---------------------------------------------------------------
+
+def report(fig):
+    parts = []
+    for program, values in fig.runs.items():
+        label = getattr(fig, "labels", {}).get(program, program)
+        text = f"{label} {fmt(statistics.median(values))} ({fmt(min(values))}-{fmt(max(values))})"
+        if program != "socklab" and fig.ratio(program):
+            text += f" ratio {fig.ratio(program):.2f}x"
+        parts.append(text)
+    checks = fig.verdicts()
+    verdict = "; ".join(f"{'met' if ok else 'NOT MET'}: {what}" for what, ok in checks)
+    fig.checks = checks
+    say(f"{fig.scenario:8s} {fig.name} [{fig.unit}]: " + " | ".join(parts) + (f"  [{verdict}]" if verdict else ""))
+
+
+def write_results(figures):
+    path = os.path.join(HERE, "RESULTS.md")
+    lines = [
+        "# socklab benchmark results",
+        "",
+        f"Written by `./socklab bench` (last run {datetime.date.today()}): {os.cpu_count()} cores, "
+        f"Linux {platform.release()}, loopback; each figure is the median of its runs (min-max in brackets), "
+        "the programs taking turns. A ratio above 1 means socklab did better. "
+        "The chart of the ratios is [results.png](results.png); the raw runs are in results.json.",
+        "",
+        "| scenario | figure | unit | socklab | peers (ratio) | target | date |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fig in figures:
+        if not fig.runs:
+            continue
+        mine = fig.runs.get("socklab", [])
+        label = getattr(fig, "labels", {}).get("socklab", "socklab")
+        mine_text = f"{fmt(statistics.median(mine))} ({fmt(min(mine))}-{fmt(max(mine))})" if mine else "-"
+        if label != "socklab":
+            mine_text = f"{label}: {mine_text}"
+        peers = []
+        for program, values in fig.runs.items():
+            if program == "socklab":
+                continue
+            ratio = fig.ratio(program)
+            peers.append(f"{program} {fmt(statistics.median(values))}" + (f" ({ratio:.2f}x)" if ratio else ""))
+        target = "; ".join(f"{what}: {'met' if ok else '**not met**'}" for what, ok in getattr(fig, "checks", []))
+        lines.append(f"| {fig.scenario} | {fig.name} | {fig.unit} | {mine_text} | {'<br>'.join(peers) or '-'} "
+                     f"| {target or '-'} | {getattr(fig, 'date', None) or datetime.date.today()} |")
+    notes = os.path.join(HERE, "NOTES.md")
+    if os.path.exists(notes):
+        lines += ["", "See [NOTES.md](NOTES.md) for what holds each figure back and how it was profiled."]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    say(f"bench: wrote {path}")
+    chart(figures)
+
+
+def chart(figures):
+    """A bar per (figure, peer): socklab's ratio to that peer; 1.0 is parity."""
+    if not have("gnuplot"):
+        say("bench: gnuplot is not installed; no chart")
+        return
+    rows = []
+    for fig in figures:
+        for program in fig.runs:
+            ratio = fig.ratio(program) if program != "socklab" else None
+            if ratio:
+                label = f"{fig.scenario}: {fig.name.split(',')[0]} vs {program}"
+                rows.append((label.replace('"', "'"), ratio))
+    if not rows:
+        return
+    data = tempfile.NamedTemporaryFile("w", suffix=".dat", delete=False)
+    for i, (label, ratio) in enumerate(rows):
+        data.write(f'{i} {ratio:.4f} "{label}"\n')
+    data.close()
+    png = os.path.join(HERE, "results.png")
+    script = f"""
+set terminal pngcairo size 1000,{200 + 28 * len(rows)} font ",10"
+set output "{png}"
+set title "socklab / peer (above 1: socklab is better), median of {REPEAT} runs"
+set style fill solid 0.8
+set boxwidth 0.7
+set yrange [-1:{len(rows)}]
+set ytics ()
+set logscale x 2
+set xlabel "ratio (log scale)"
+set grid x
+set arrow from 1, graph 0 to 1, graph 1 nohead lw 2 lc rgb "black"
+unset key
+plot "{data.name}" using (1):1:($2 < 1 ? $2 : 1):($2 < 1 ? 1 : $2):($1 - 0.35):($1 + 0.35):ytic(3) \\
+     with boxxyerror lc rgb "#4477aa" notitle
+"""
+    r = subprocess.run(["gnuplot"], input=script.encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.unlink(data.name)
+    if r.returncode != 0:
+        say(f"bench: gnuplot failed: {r.stderr.decode()[-300:]}")
+    else:
+        say(f"bench: wrote {png}")
+
+
+SCENARIOS = {"echo": bench_echo, "udp": bench_udp, "filexfer": bench_filexfer, "states": bench_states}
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__.strip())
+        return 2
+    build = os.path.abspath(sys.argv[1])
+    wanted = sys.argv[2:] or ["all"]
+    for name in wanted:
+        if name != "all" and name not in SCENARIOS:
+            print(f"bench: unknown scenario '{name}' (echo, udp, filexfer, states, all)", file=sys.stderr)
+            return 2
+    names = list(SCENARIOS) if "all" in wanted else wanted
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # 1000 connections need 1000+ descriptors
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    figures, failed = [], []
+    started = time.monotonic()
+    for name in names:
+        say(f"bench: {name}")
+        try:
+            figures += SCENARIOS[name](build)
+        except (RuntimeError, subprocess.TimeoutExpired, OSError, KeyError, ValueError) as e:
+            say(f"bench: {name}: {e}")
+            failed.append(name)
+    say(f"bench: {time.monotonic() - started:.0f} s")
+    # Keep the other scenarios' latest figures: RESULTS.md always shows every scenario.
+    store = os.path.join(HERE, "results.json")
+    kept = []
+    if os.path.exists(store):
+        with open(store) as f:
+            kept = [Figure.from_json(d) for d in json.load(f) if d["scenario"] not in names or d["scenario"] in failed]
+    figures = [f for f in figures if f.scenario not in failed] + kept
+    order = list(SCENARIOS)
+    figures.sort(key=lambda f: order.index(f.scenario))
+    with open(store, "w") as f:
+        json.dump([fig.to_json() for fig in figures], f, indent=1)
+    write_results(figures)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
