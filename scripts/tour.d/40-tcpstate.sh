@@ -2,8 +2,14 @@
 tell "tcpstate: a connection's states. First the state machine the course draws."
 show tcpstate diagram --highlight ESTABLISHED
 pause
-tell "The current sockets, like the course's 'netstat -an | grep PORT' (here: the listener of a fresh demo port)."
-show tcpstate snapshot --source proc --port 22 || true
+tell "The current sockets, like the course's 'netstat -an | grep PORT': a tcp-server and one client that stays connected."
+start_server tcp-server --listen 127.0.0.1:0 -q
+sleep 2 | tcp-client "$SERVER_ADDR" >/dev/null &
+client_pid=$!
+sleep 0.3
+show tcpstate snapshot --port "$SERVER_PORT"
+wait "$client_pid" || true
+stop_server
 pause
 tell "Now a short demo: one connection's whole life on loopback, each state held and really observed through /proc."
 show tcpstate demo --scene lifecycle --pause "$( [ "$FAST" = 1 ] && echo 0 || echo 0.5 )"
