@@ -1,0 +1,53 @@
+#include "udp/probe.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace socklab {
+namespace {
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+std::uint64_t get_u64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+
+}  // namespace
+
+std::string encode_probe(const ProbeHeader& header, std::size_t size) {
+  std::string out(probe_magic, sizeof probe_magic);
+  out.reserve(std::max(size, probe_header_size));
+  put_u64(out, header.sequence);
+  put_u64(out, header.sent_ns);
+  out.resize(std::max(size, probe_header_size), static_cast<char>(header.sequence & 0xff));
+  return out;
+}
+
+std::optional<ProbeHeader> decode_probe(std::span<const char> datagram) {
+  if (datagram.size() < probe_header_size) return std::nullopt;
+  if (std::memcmp(datagram.data(), probe_magic, sizeof probe_magic) != 0) return std::nullopt;
+  return ProbeHeader{get_u64(datagram.data() + 4), get_u64(datagram.data() + 12)};
+}
+
+void ProbeStats::on_reply(std::uint64_t sequence, double rtt_ms) {
+  if (sequence >= seen_.size()) {  // a number we never sent: not our reply
+    ++foreign_;
+    return;
+  }
+  if (seen_[sequence]) {
+    ++duplicated_;
+    return;
+  }
+  seen_[sequence] = true;
+  ++received_;
+  rtts_.push_back(rtt_ms);
+  // Late: a later probe's reply came first, so this one was overtaken.
+  if (highest_ && sequence < *highest_) ++reordered_;
+  if (!highest_ || sequence > *highest_) highest_ = sequence;
+}
+
+}  // namespace socklab

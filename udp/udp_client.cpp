@@ -1,0 +1,315 @@
+// udp-client: the course's UDP client. It "dials" (a connected UDP socket:
+// no packet is sent, the kernel only fixes the peer address), then each
+// stdin line is one datagram and each reply is printed. UDP never
+// retransmits: a datagram or reply that is lost is simply gone.
+// Probe mode (--count) measures loss, duplicates, reordering and round-trip
+// times like ping. Lessons: notes/udp-flow.md, notes/tcp-vs-udp.md
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <asio.hpp>
+
+#include "common/cli.hpp"
+#include "common/endpoint.hpp"
+#include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/trace.hpp"
+#include "udp/probe.hpp"
+
+namespace socklab {
+namespace {
+
+using asio::ip::udp;
+using Clock = std::chrono::steady_clock;
+constexpr auto program = "udp-client";
+
+struct Options {
+  std::string peer;
+  double timeout = 2;
+  std::uint64_t count = 0;
+  std::size_t size = 64;
+  double rate = 0;
+  double interval_ms = 0;
+  std::size_t window = 0;
+  bool json = false;
+  Family family = Family::any;
+  CommonFlags common;
+};
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// ECONNREFUSED on a connected UDP socket: the peer's kernel answered an
+// earlier datagram with ICMP "port unreachable".
+[[noreturn]] void nothing_listening(const std::string& step, const std::string& peer) {
+  throw StepError(step, "nothing is listening on " + peer + " (ICMP port unreachable came back)");
+}
+
+// [1] resolve, [2] dial: socket + connect. For UDP, connect sends nothing.
+udp::socket dial(asio::io_context& io, const Options& options, const Tracer& tracer, std::string& peer_text) {
+  const HostPort peer = *parse_peer(options.peer, 8006);
+  auto endpoints = resolve_udp(io, peer, options.family);
+  if (!endpoints) throw StepError("resolve " + options.peer, endpoints.error());
+  const udp::endpoint remote = endpoints->front();
+  peer_text = to_string(remote);
+  tracer.step(1, "resolve", peer_text, calls::resolve_udp);
+  udp::socket socket(io);
+  std::error_code ec;
+  socket.open(remote.protocol(), ec);
+  check(ec, "socket");
+  socket.connect(remote, ec);
+  check(ec, "connect " + peer_text);
+  tracer.step(2, "dial udp", to_string(socket.local_endpoint()) + " -> " + peer_text, calls::dial_udp,
+              "no packet sent: connect only fixes the peer address, and lets ICMP errors reach us");
+  socket.non_blocking(true, ec);
+  return socket;
+}
+
+// Waits up to `seconds` for the socket to become readable.
+bool wait_readable(int fd, double seconds) {
+  pollfd p{fd, POLLIN, 0};
+  const int ms = static_cast<int>(seconds * 1000);
+  for (;;) {
+    const int ready = ::poll(&p, 1, ms);
+    if (ready < 0 && errno == EINTR) continue;
+    return ready > 0;
+  }
+}
+
+int run_interactive(const Options& options, const Tracer& tracer) {
+  asio::io_context io;
+  std::string peer;
+  udp::socket socket = dial(io, options, tracer, peer);
+  const int fd = socket.native_handle();
+  std::vector<char> reply(65536);
+  std::string line;
+  std::uint64_t lines = 0, unanswered = 0;
+  while (std::getline(std::cin, line)) {
+    ++lines;
+    if (line.size() > max_udp_payload) {
+      throw StepError("write", "line " + std::to_string(lines) + " is " + std::to_string(line.size()) +
+                                   " bytes; a UDP datagram carries at most 65507");
+    }
+    // [3] write: one line, one datagram (without its newline).
+    if (::send(fd, line.data(), line.size(), 0) < 0) {
+      if (errno == ECONNREFUSED) nothing_listening("write", peer);
+      throw StepError("write", std::strerror(errno));
+    }
+    tracer.step(3, "write", bytes_text(line.size()) + " to " + peer, calls::write);
+    if (!wait_readable(fd, options.timeout)) {
+      ++unanswered;
+      std::cerr << program << ": no reply within " << options.timeout
+                << " s: the datagram or its reply was lost, and UDP does not retransmit; going on" << std::endl;
+      continue;
+    }
+    // [4] read: the reply, and any further datagrams already waiting.
+    for (bool first = true;; first = false) {
+      const ssize_t n = ::recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == ECONNREFUSED) nothing_listening("read", peer);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        throw StepError("read", std::strerror(errno));
+      }
+      tracer.step(4, "read", bytes_text(static_cast<std::size_t>(n)) + " from " + peer, calls::read);
+      std::cout.write(reply.data(), n);
+      if (n == 0 || reply[static_cast<std::size_t>(n) - 1] != '\n') std::cout << '\n';
+      std::cout.flush();
+      (void)first;
+    }
+  }
+  tracer.step(5, "close", peer, calls::close, "UDP has no connection to end: nothing goes on the wire");
+  if (unanswered) {
+    throw StepError("read", std::to_string(unanswered) + " of " + std::to_string(lines) +
+                                " datagrams got no reply");
+  }
+  return 0;
+}
+
+// Probe mode: numbered, timestamped datagrams; the replies tell what the
+// network (or the relay) did to them.
+int run_probe(const Options& options, const Tracer& tracer) {
+  asio::io_context io;
+  std::string peer;
+  udp::socket socket = dial(io, options, tracer, peer);
+  const int fd = socket.native_handle();
+  const std::uint64_t count = options.count;
+  const double gap_s = options.rate > 0 ? 1.0 / options.rate
+                       : options.interval_ms > 0 ? options.interval_ms / 1000.0
+                       : options.window > 0 ? 0.0
+                                            : 0.010;  // like ping, but every 10 ms
+  const std::size_t window = options.window ? options.window : count;
+  ProbeStats stats(count);
+  std::vector<Clock::time_point> sent_at(count);
+  std::deque<std::uint64_t> in_flight;  // sent, not yet answered or given up, in send order
+  std::vector<char> reply(65536);
+  const auto started = Clock::now();
+  const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout));
+  const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_s));
+  auto next_send = started;
+  std::uint64_t next = 0;
+
+  // Forgets the oldest probes that were answered or waited for too long.
+  auto retire = [&](Clock::time_point now) {
+    while (!in_flight.empty() && (stats.answered(in_flight.front()) || sent_at[in_flight.front()] + timeout <= now)) {
+      in_flight.pop_front();
+    }
+  };
+  for (;;) {
+    auto now = Clock::now();
+    retire(now);
+    if (next == count && in_flight.empty()) break;
+    // Send when the pace and the window allow.
+    if (next < count && in_flight.size() < window && now >= next_send) {
+      const std::string datagram = encode_probe(
+          {next, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                now.time_since_epoch()).count())},
+          options.size);
+      if (::send(fd, datagram.data(), datagram.size(), MSG_DONTWAIT) < 0) {
+        if (errno == ECONNREFUSED) nothing_listening("write", peer);
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) throw StepError("write", std::strerror(errno));
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 10);  // the send buffer is full: wait a moment and try again
+        continue;
+      }
+      if (tracer.enabled()) tracer.step(3, "write", "probe " + std::to_string(next) + " to " + peer, calls::write);
+      sent_at[next] = now;
+      stats.on_sent();
+      in_flight.push_back(next++);
+      // Keep the pace, but never try to catch up more than a second of backlog.
+      next_send = std::max(next_send + gap, now - std::chrono::seconds(1));
+      continue;
+    }
+    // Read every reply that is waiting.
+    for (;;) {
+      const ssize_t n = ::recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
+      if (n < 0) {
+        if (errno == ECONNREFUSED) nothing_listening("read", peer);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        throw StepError("read", std::strerror(errno));
+      }
+      const auto arrived = Clock::now();
+      auto header = decode_probe({reply.data(), static_cast<std::size_t>(n)});
+      if (!header || header->sequence >= count) {
+        stats.on_foreign();
+        continue;
+      }
+      stats.on_reply(header->sequence,
+                     std::chrono::duration<double, std::milli>(arrived - sent_at[header->sequence]).count());
+      if (tracer.enabled()) {
+        tracer.step(4, "read", "reply " + std::to_string(header->sequence) + " from " + peer, calls::read);
+      }
+    }
+    // Sleep until a reply comes, the next send is due, or the oldest probe expires.
+    now = Clock::now();
+    retire(now);
+    if (next == count && in_flight.empty()) break;
+    auto until = Clock::time_point::max();
+    if (next < count && in_flight.size() < window) until = next_send;
+    if (!in_flight.empty()) until = std::min(until, sent_at[in_flight.front()] + timeout);
+    if (until <= now) continue;
+    const auto wait = std::min<Clock::duration>(until - now, std::chrono::seconds(1));
+    timespec ts{static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
+                static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() % 1000000000)};
+    pollfd p{fd, POLLIN, 0};
+    ::ppoll(&p, 1, &ts, nullptr);
+  }
+  const double seconds = seconds_since(started);
+  tracer.step(5, "close", peer, calls::close, "UDP has no connection to end: nothing goes on the wire");
+
+  const Summary rtt = stats.rtt();
+  const double per_second = seconds > 0 ? static_cast<double>(stats.received()) / seconds : 0;
+  if (options.json) {
+    const std::string rtt_json =
+        JsonLine().add("min", rtt.min).add("avg", rtt.avg).add("p50", rtt.p50).add("p99", rtt.p99).add("max", rtt.max).str();
+    std::cout << JsonLine()
+                     .add("peer", peer)
+                     .add("count", count)
+                     .add("size", static_cast<std::uint64_t>(options.size))
+                     .add("sent", stats.sent())
+                     .add("received", stats.received())
+                     .add("lost", stats.lost())
+                     .add("loss_pct", stats.loss_percent())
+                     .add("duplicated", stats.duplicated())
+                     .add("reordered", stats.reordered())
+                     .add("foreign", stats.foreign())
+                     .add("seconds", seconds)
+                     .add("replies_per_s", per_second)
+                     .add_raw("rtt_ms", rtt_json)
+                     .str()
+              << std::endl;
+  } else {
+    char line[256];
+    std::printf("probe %s: %llu datagrams of %zu bytes\n", peer.c_str(), static_cast<unsigned long long>(count),
+                options.size);
+    std::snprintf(line, sizeof line, "sent %llu, received %llu, lost %llu (%.1f%%), duplicated %llu, reordered %llu",
+                  static_cast<unsigned long long>(stats.sent()), static_cast<unsigned long long>(stats.received()),
+                  static_cast<unsigned long long>(stats.lost()), stats.loss_percent(),
+                  static_cast<unsigned long long>(stats.duplicated()),
+                  static_cast<unsigned long long>(stats.reordered()));
+    std::printf("%s\n", line);
+    if (stats.foreign()) std::printf("not our probes (ignored): %llu\n", static_cast<unsigned long long>(stats.foreign()));
+    std::printf("%.3f s, %.0f replies/s\n", seconds, per_second);
+    if (rtt.count) {
+      std::printf("rtt ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", rtt.min, rtt.avg, rtt.p50, rtt.p99, rtt.max);
+    }
+    std::fflush(stdout);
+  }
+  if (stats.received() == 0) throw StepError("read", "no probe came back from " + peer);
+  return 0;
+}
+
+}  // namespace
+}  // namespace socklab
+
+int main(int argc, char** argv) {
+  using namespace socklab;
+  Options options;
+  CLI::App app{
+      "UDP client. Interactive: each stdin line is one datagram, each reply is printed; a\n"
+      "datagram with no reply within --timeout is reported (UDP does not retransmit).\n"
+      "Probe mode (--count N): numbered datagrams, then sent / received / lost / duplicated /\n"
+      "reordered and round-trip times, like ping. Works against any UDP echo server.\n"
+      "Lessons: notes/udp-flow.md, notes/tcp-vs-udp.md",
+      program};
+  app.add_option("peer", options.peer, "the server, HOST[:PORT] (default port 8006; IPv6 as [::1]:8006)")
+      ->required()
+      ->check(peer_validator());
+  app.add_option("--timeout", options.timeout, "seconds to wait for each reply")
+      ->check(CLI::Range(0.001, 3600.0))
+      ->capture_default_str();
+  auto* count = app.add_option("--count", options.count, "probe mode: send this many numbered datagrams")
+                    ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100000000}));
+  auto* size = app.add_option("--size", options.size, "probe mode: bytes per datagram (20..65507)")
+                   ->check(CLI::Range(std::size_t{probe_header_size}, std::size_t{max_udp_payload}))
+                   ->capture_default_str();
+  auto* rate = app.add_option("--rate", options.rate, "probe mode: datagrams per second")
+                   ->check(CLI::Range(0.001, 10000000.0));
+  auto* interval = app.add_option("--interval", options.interval_ms, "probe mode: milliseconds between datagrams "
+                                                                      "(default 10 unless --rate or --window)")
+                       ->check(CLI::Range(0.0, 3600000.0))
+                       ->excludes(rate);
+  auto* window = app.add_option("--window", options.window,
+                                "probe mode: at most this many datagrams in flight (sent, not yet answered)")
+                     ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+  auto* json = app.add_flag("--json", options.json, "probe mode: print the result as one JSON object");
+  for (auto* o : {size, rate, interval, window, json}) o->needs(count);
+  add_family_flags(app, options.family);
+  add_common_flags(app, options.common);
+  if (auto status = parse_command_line(app, argc, argv)) return *status;
+  try {
+    const Tracer tracer(options.common.trace, std::cerr);
+    return options.count ? run_probe(options, tracer) : run_interactive(options, tracer);
+  } catch (const std::exception& e) {
+    return report_failure(program, e);
+  }
+}
