@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""udp-relay end to end: what the probe reports equals what the relay says
+it did, for a fixed seed; the same seed repeats the same run."""
+import json
+import re
+
+from socklab_test import binary, main, run, start_server
+
+CLIENT = binary("udp-client")
+
+
+def relay_run(*impair, count=2000):
+    server = start_server("udp-server", "-q")
+    relay = start_server("udp-relay", "--to", server.peer(), *impair)
+    r = run([CLIENT, relay.peer(), "--count", str(count), "--interval", "0.5", "--json"], timeout=60)
+    assert r.returncode == 0, r.stderr
+    probe = json.loads(r.stdout)
+    status, out, _ = relay.stop()
+    assert status == 0
+    m = re.search(r"^relay: from clients (\d+), forwarded (\d+), dropped (\d+), duplicated (\d+), "
+                  r"reordered (\d+); replies to clients (\d+)$", out, re.M)
+    assert m, out
+    did = dict(zip(["from_clients", "forwarded", "dropped", "duplicated", "reordered", "replies"],
+                   map(int, m.groups())))
+    server.stop()
+    return probe, did
+
+
+def test_probe_counts_equal_what_the_relay_did():
+    probe, did = relay_run("--loss", "10", "--dup", "5", "--reorder", "5", "--seed", "7")
+    assert did["from_clients"] == probe["sent"] == 2000
+    assert probe["lost"] == did["dropped"], (probe, did)
+    assert probe["duplicated"] == did["duplicated"], (probe, did)
+    assert probe["reordered"] == did["reordered"], (probe, did)
+    assert 100 < did["dropped"] < 300 and did["duplicated"] > 30 and did["reordered"] > 30, did
+
+
+def test_loss_only():
+    probe, did = relay_run("--loss", "20", "--seed", "1")
+    assert probe["lost"] == did["dropped"]
+    assert 15 < probe["loss_pct"] < 25, probe
+    assert probe["duplicated"] == probe["reordered"] == 0
+
+
+def test_same_seed_same_run():
+    a, _ = relay_run("--loss", "30", "--seed", "99", count=300)
+    b, _ = relay_run("--loss", "30", "--seed", "99", count=300)
+    assert a["lost"] == b["lost"], (a, b)
+
+
+def test_delay_shows_in_the_round_trip():
+    probe, _ = relay_run("--delay", "20", "--seed", "1", count=20)
+    assert probe["rtt_ms"]["min"] >= 20, probe
+
+
+def test_bad_command_lines():
+    relay = binary("udp-relay")
+    for args in (["--loss", "20"], ["--to", "127.0.0.1:1", "--loss", "101"], ["--to", "127.0.0.1:1", "--dup", "-1"]):
+        r = run([relay, "-l", "127.0.0.1:0"] + args)
+        assert r.returncode == 2, (args, r.stderr)
+        err = r.stderr.decode().splitlines()[0]  # the one-line error (a --help hint may follow)
+        assert err.startswith("udp-relay: "), err
+
+
+if __name__ == "__main__":
+    main(globals())
