@@ -129,7 +129,7 @@ asio::awaitable<void> serve(Worker& w, Shared& shared) {
         continue;  // e.g. ECONNREFUSED: an ICMP error left by an earlier sendto; go on
       }
       udp::endpoint from;
-      std::memcpy(from.data(), &from_addr, std::min<std::size_t>(from_len, sizeof from_addr));
+      std::memcpy(from.data(), &from_addr, std::min<std::size_t>(from_len, from.capacity()));
       from.resize(from_len);
       std::size_t size = static_cast<std::size_t>(n);
       if (size > buffer.size()) {

@@ -1,0 +1,43 @@
+// recvfile's guards that need no I/O: which file names are safe, where the
+// part file of a transfer lives, and which peers --allow lets in. Every
+// refusal starts with the guard's name ("name: ...", "allow: ..."), and the
+// same text goes to both sides.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <asio/ip/address.hpp>
+
+#include "common/result.hpp"
+
+namespace socklab::filexfer {
+
+/// Why `name` is not one safe path component, as "name: ..."; nothing when
+/// it is safe: 1-255 bytes, no '/', no NUL or other control byte, not "." or
+/// "..", and not starting with '.' (hidden names are where part files live).
+std::optional<std::string> check_name(std::string_view name);
+
+/// The hidden file that holds a transfer in progress: ".NAME.SIZE.part".
+/// The size is in the name so a resumed transfer only continues a part of
+/// the same announced size.
+std::string part_name(std::string_view name, std::uint64_t size);
+
+/// An address range like 10.0.0.0/8, 127.0.0.1 or ::1/128.
+struct Cidr {
+  asio::ip::address network;
+  unsigned prefix = 0;
+  bool contains(const asio::ip::address& address) const;
+};
+
+/// Parses "ADDRESS[/PREFIX]"; the error says what was wrong.
+Result<Cidr> parse_cidr(std::string_view text);
+
+/// Whether --allow lets `address` in (no --allow: everyone). An IPv4 peer
+/// seen on an IPv6 socket (::ffff:a.b.c.d) is matched as IPv4.
+bool allowed(const std::vector<Cidr>& allow, const asio::ip::address& address);
+
+}  // namespace socklab::filexfer

@@ -1,0 +1,171 @@
+#include "filexfer/protocol.hpp"
+
+#include <cstring>
+
+namespace socklab::filexfer {
+namespace {
+
+void put_u16(std::string& out, std::size_t v) {
+  out.push_back(static_cast<char>((v >> 8) & 0xff));
+  out.push_back(static_cast<char>(v & 0xff));
+}
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+std::uint64_t get_uint(std::span<const char> in, std::size_t at, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
+  return v;
+}
+
+template <class T>
+Decoded<T> incomplete() {
+  return {};
+}
+template <class T>
+Decoded<T> invalid(std::string why) {
+  Decoded<T> d;
+  d.status = Decoded<T>::Status::invalid;
+  d.error = std::move(why);
+  return d;
+}
+template <class T>
+Decoded<T> complete(T value, std::size_t used) {
+  Decoded<T> d;
+  d.status = Decoded<T>::Status::complete;
+  d.value = std::move(value);
+  d.used = used;
+  return d;
+}
+
+std::string type_error(char got, std::string_view wanted) {
+  char text[80];
+  std::snprintf(text, sizeof text, "expected %.*s, got byte 0x%02x", static_cast<int>(wanted.size()), wanted.data(),
+                static_cast<unsigned char>(got));
+  return text;
+}
+
+// 'F' + u16 name length + name + u64 size, after the type byte at in[0].
+Decoded<FileHeader> decode_file_body(std::span<const char> in) {
+  if (in.size() < 3) return incomplete<FileHeader>();
+  const std::size_t len = get_uint(in, 1, 2);
+  if (len == 0 || len > max_name) return invalid<FileHeader>("header: name length " + std::to_string(len) + " is not 1-255");
+  if (in.size() < 3 + len + 8) return incomplete<FileHeader>();
+  FileHeader h{std::string(in.data() + 3, len), get_uint(in, 3 + len, 8)};
+  return complete(std::move(h), 3 + len + 8);
+}
+
+}  // namespace
+
+std::string encode(const Hello& h) {
+  std::string out(hello_magic);
+  out.push_back(static_cast<char>(h.version));
+  return out;
+}
+
+std::string encode(const FileHeader& h) {
+  std::string out("F");
+  put_u16(out, h.name.size());
+  out += h.name;
+  put_u64(out, h.size);
+  return out;
+}
+
+std::string encode(const Answer& a) {
+  std::string out;
+  if (a.accepted) {
+    out = "A";
+    put_u64(out, a.offset);
+  } else {
+    out = "R";
+    const std::string_view reason = std::string_view(a.reason).substr(0, max_reason);
+    put_u16(out, reason.size());
+    out += reason;
+  }
+  return out;
+}
+
+std::string encode(const Trailer& t) {
+  std::string out("H");
+  out.append(reinterpret_cast<const char*>(t.sha256.data()), t.sha256.size());
+  return out;
+}
+
+std::string encode(const Verdict& v) {
+  std::string out("V");
+  out.push_back(v.good ? 0 : 1);
+  const std::string_view reason = std::string_view(v.reason).substr(0, max_reason);
+  put_u16(out, reason.size());
+  out += reason;
+  return out;
+}
+
+std::string encode(const End&) { return "E"; }
+
+Decoded<Hello> decode_hello(std::span<const char> in) {
+  const std::size_t have = std::min(in.size(), hello_magic.size());
+  if (std::memcmp(in.data(), hello_magic.data(), have) != 0) return invalid<Hello>("not the socklab protocol");
+  if (in.size() < hello_magic.size() + 1) return incomplete<Hello>();
+  const auto version = static_cast<std::uint8_t>(in[hello_magic.size()]);
+  if (version != protocol_version) {
+    return invalid<Hello>("protocol version " + std::to_string(version) + " (this recvfile speaks version 1)");
+  }
+  return complete(Hello{version}, hello_magic.size() + 1);
+}
+
+Decoded<std::variant<FileHeader, End>> decode_file_or_end(std::span<const char> in) {
+  using V = std::variant<FileHeader, End>;
+  if (in.empty()) return incomplete<V>();
+  if (in[0] == 'E') return complete<V>(End{}, 1);
+  if (in[0] != 'F') return invalid<V>("header: " + type_error(in[0], "a file header 'F' or the end 'E'"));
+  auto d = decode_file_body(in);
+  if (d.invalid()) return invalid<V>(d.error);
+  if (!d.complete()) return incomplete<V>();
+  return complete<V>(std::move(d.value), d.used);
+}
+
+Decoded<Answer> decode_answer(std::span<const char> in) {
+  if (in.empty()) return incomplete<Answer>();
+  if (in[0] == 'A') {
+    if (in.size() < 9) return incomplete<Answer>();
+    return complete(Answer{true, get_uint(in, 1, 8), {}}, 9);
+  }
+  if (in[0] != 'R') return invalid<Answer>("answer: " + type_error(in[0], "'A' or 'R'"));
+  if (in.size() < 3) return incomplete<Answer>();
+  const std::size_t len = get_uint(in, 1, 2);
+  if (len > max_reason) return invalid<Answer>("answer: reason of " + std::to_string(len) + " bytes is too long");
+  if (in.size() < 3 + len) return incomplete<Answer>();
+  return complete(Answer{false, 0, std::string(in.data() + 3, len)}, 3 + len);
+}
+
+Decoded<Trailer> decode_trailer(std::span<const char> in) {
+  if (in.empty()) return incomplete<Trailer>();
+  if (in[0] != 'H') return invalid<Trailer>("trailer: " + type_error(in[0], "'H'"));
+  if (in.size() < 33) return incomplete<Trailer>();
+  Trailer t;
+  std::memcpy(t.sha256.data(), in.data() + 1, 32);
+  return complete(t, 33);
+}
+
+Decoded<Verdict> decode_verdict(std::span<const char> in) {
+  if (in.empty()) return incomplete<Verdict>();
+  if (in[0] != 'V') return invalid<Verdict>("verdict: " + type_error(in[0], "'V'"));
+  if (in.size() < 4) return incomplete<Verdict>();
+  if (in[1] != 0 && in[1] != 1) return invalid<Verdict>("verdict: status byte must be 0 or 1");
+  const std::size_t len = get_uint(in, 2, 2);
+  if (len > max_reason) return invalid<Verdict>("verdict: reason of " + std::to_string(len) + " bytes is too long");
+  if (in.size() < 4 + len) return incomplete<Verdict>();
+  return complete(Verdict{in[1] == 0, std::string(in.data() + 4, len)}, 4 + len);
+}
+
+std::string to_hex(const Sha256& digest) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(digits[b >> 4]);
+    out.push_back(digits[b & 15]);
+  }
+  return out;
+}
+
+}  // namespace socklab::filexfer

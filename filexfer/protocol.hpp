@@ -1,0 +1,95 @@
+// The bytes sendfile and recvfile exchange (notes/file-transfer-protocol.md
+// describes them for people). Encoding and decoding only: no I/O, so unit
+// tests and fuzz targets reach every rule.
+//
+// verified mode, one connection:
+//   sender:   HELLO            "\0SLFT" + version (1 byte)
+//   per file: sender   FILE    'F' + name length (u16) + name + size (u64)
+//             receiver ANSWER  'A' + offset (u64)            accept, send from offset
+//                           or 'R' + reason length (u16) + reason   refuse; next file
+//             sender   the file's bytes from offset to size, then
+//                      TRAILER 'H' + SHA-256 of the whole file (32 bytes)
+//             receiver VERDICT 'V' + 0 (good) or 1 (bad) + reason length (u16) + reason
+//   sender:   END              'E'
+// Integers are big-endian. A name is 1-255 bytes; a reason at most 1024.
+//
+// classic mode (the course's protocol): the sender writes the bare name, the
+// receiver answers "ok", the sender streams the content and closes. A
+// classic name never starts with a NUL byte, so the first byte tells them apart.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <variant>
+
+namespace socklab::filexfer {
+
+inline constexpr std::string_view hello_magic{"\0SLFT", 5};
+inline constexpr std::uint8_t protocol_version = 1;
+inline constexpr std::size_t max_name = 255;
+inline constexpr std::size_t max_reason = 1024;
+/// The longest message other than file content (a VERDICT with the longest reason).
+inline constexpr std::size_t max_message = 4 + max_reason;
+
+using Sha256 = std::array<unsigned char, 32>;
+
+struct Hello {
+  std::uint8_t version = protocol_version;
+  bool operator==(const Hello&) const = default;
+};
+struct FileHeader {
+  std::string name;
+  std::uint64_t size = 0;
+  bool operator==(const FileHeader&) const = default;
+};
+struct Answer {
+  bool accepted = false;
+  std::uint64_t offset = 0;  ///< accepted: send from this byte (resume)
+  std::string reason;        ///< refused: "GUARD: detail"
+  bool operator==(const Answer&) const = default;
+};
+struct Trailer {
+  Sha256 sha256{};
+  bool operator==(const Trailer&) const = default;
+};
+struct Verdict {
+  bool good = false;
+  std::string reason;  ///< bad: why
+  bool operator==(const Verdict&) const = default;
+};
+struct End {
+  bool operator==(const End&) const = default;
+};
+
+std::string encode(const Hello&);
+std::string encode(const FileHeader&);
+std::string encode(const Answer&);
+std::string encode(const Trailer&);
+std::string encode(const Verdict&);
+std::string encode(const End&);
+
+/// The result of decoding from the front of a buffer: a message and how many
+/// bytes it used, "need more bytes", or an error naming what was wrong.
+template <class T>
+struct Decoded {
+  enum class Status { complete, incomplete, invalid } status = Status::incomplete;
+  T value{};
+  std::size_t used = 0;
+  std::string error;
+  bool complete() const { return status == Status::complete; }
+  bool invalid() const { return status == Status::invalid; }
+};
+
+Decoded<Hello> decode_hello(std::span<const char> in);
+/// The sender's next message after a file: another FILE, or END.
+Decoded<std::variant<FileHeader, End>> decode_file_or_end(std::span<const char> in);
+Decoded<Answer> decode_answer(std::span<const char> in);
+Decoded<Trailer> decode_trailer(std::span<const char> in);
+Decoded<Verdict> decode_verdict(std::span<const char> in);
+
+/// The lowercase hex text of a digest, as sha256sum prints it.
+std::string to_hex(const Sha256& digest);
+
+}  // namespace socklab::filexfer

@@ -1,0 +1,128 @@
+#include "filexfer/stream.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+#include <asio/io_context.hpp>
+
+namespace socklab::filexfer {
+
+Connection::~Connection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool Connection::wait(short events) {
+  pollfd p{fd_, events, 0};
+  for (;;) {
+    const int ready = ::poll(&p, 1, idle_ms_);
+    if (ready < 0 && errno == EINTR) continue;
+    return ready > 0;
+  }
+}
+
+void Connection::fill(const std::string& step) {
+  char buffer[4096];
+  const std::size_t n = read_some(buffer, step);
+  if (n == 0) throw StepError(step, "the connection closed in the middle of a message");
+  ahead_.append(buffer, n);
+}
+
+std::size_t Connection::read_some(std::span<char> buffer, const std::string& step) {
+  if (!ahead_.empty()) {
+    const std::size_t n = std::min(buffer.size(), ahead_.size());
+    std::memcpy(buffer.data(), ahead_.data(), n);
+    ahead_.erase(0, n);
+    return n;
+  }
+  for (;;) {
+    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      throw StepError(step, errno == ECONNRESET ? "the peer reset the connection" : std::strerror(errno));
+    }
+    if (!wait(POLLIN)) throw StepError(step, "nothing arrived for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+  }
+}
+
+std::string_view Connection::peek(const std::string& step) {
+  if (ahead_.empty()) {
+    char buffer[4096];
+    const std::size_t n = read_some(buffer, step);
+    ahead_.append(buffer, n);
+  }
+  return ahead_;
+}
+
+void Connection::write_all(std::string_view data, const std::string& step) {
+  while (!data.empty()) {
+    const ssize_t n = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+      throw StepError(step, errno == EPIPE || errno == ECONNRESET ? "the peer closed the connection"
+                                                                  : std::strerror(errno));
+    }
+    // The peer's receive window is full: wait until it reads (the sliding window at work).
+    if (!wait(POLLOUT)) throw StepError(step, "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+  }
+}
+
+void Connection::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
+
+int connect_tcp(const std::string& text, std::uint16_t default_port, Family family, double timeout,
+                std::string& peer) {
+  asio::io_context io;
+  const HostPort where = *parse_peer(text, default_port);
+  auto endpoints = resolve_tcp(io, where, family);
+  if (!endpoints) throw StepError("resolve " + text, endpoints.error());
+  std::string last_error = "no address";
+  for (const auto& ep : *endpoints) {
+    peer = to_string(ep);
+    const int fd = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) throw StepError("socket", std::strerror(errno));
+    if (::connect(fd, ep.data(), static_cast<socklen_t>(ep.size())) == 0) return fd;
+    if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(timeout * 1000));
+      int err = 0;
+      socklen_t len = sizeof err;
+      if (ready > 0 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) return fd;
+      last_error = ready == 0 ? "no answer within " + std::to_string(static_cast<int>(timeout)) + " s" : std::strerror(err);
+      if (err == ECONNREFUSED) last_error = "connection refused: nothing is listening on " + peer;
+    } else {
+      last_error = errno == ECONNREFUSED ? "connection refused: nothing is listening on " + peer : std::strerror(errno);
+    }
+    ::close(fd);
+  }
+  throw StepError("connect " + text, last_error);
+}
+
+Hasher::Hasher() : ctx_(EVP_MD_CTX_new()) {
+  if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) throw std::runtime_error("sha256: cannot start");
+}
+
+Hasher::~Hasher() { EVP_MD_CTX_free(ctx_); }
+
+void Hasher::update(std::span<const char> bytes) { EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()); }
+
+Sha256 Hasher::finish() {
+  Sha256 out{};
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx_, out.data(), &len);
+  return out;
+}
+
+}  // namespace socklab::filexfer

@@ -1,0 +1,79 @@
+// The I/O under sendfile and recvfile: a TCP connection with an idle
+// timeout on every wait, reading protocol messages through the decoders of
+// protocol.hpp, and SHA-256 through OpenSSL. Blocking sockets, one thread
+// per transfer: the disk blocks anyway, and the code reads like the course's.
+#pragma once
+
+#include <openssl/evp.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/endpoint.hpp"
+#include "common/error.hpp"
+#include "filexfer/protocol.hpp"
+
+namespace socklab::filexfer {
+
+/// One TCP connection (owns the descriptor). Every wait is bounded by the
+/// idle timeout: a peer that stops sending or reading fails the step.
+class Connection {
+ public:
+  Connection(int fd, double idle_seconds) : fd_(fd), idle_ms_(idle_seconds > 0 ? static_cast<int>(idle_seconds * 1000) : -1) {}
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  int fd() const { return fd_; }
+  /// Up to `buffer.size()` bytes (what was read ahead first); 0 at end of stream.
+  std::size_t read_some(std::span<char> buffer, const std::string& step);
+  /// Reads one message with `decode` (a decode_* of protocol.hpp).
+  template <class Decode>
+  auto read_message(Decode decode, const std::string& step) {
+    for (;;) {
+      auto d = decode(std::span<const char>(ahead_));
+      if (d.invalid()) throw StepError(step, d.error);
+      if (d.complete()) {
+        ahead_.erase(0, d.used);
+        return d.value;
+      }
+      if (ahead_.size() > max_message) throw StepError(step, "message longer than the protocol allows");
+      fill(step);
+    }
+  }
+  /// The first bytes without consuming them (at least one unless end of stream).
+  std::string_view peek(const std::string& step);
+  void write_all(std::string_view data, const std::string& step);
+  void shutdown_write();
+  /// Bytes already read but not yet consumed.
+  std::size_t ahead() const { return ahead_.size(); }
+
+ private:
+  void fill(const std::string& step);
+  bool wait(short events);
+  int fd_;
+  int idle_ms_;
+  std::string ahead_;
+};
+
+/// Connects to HOST[:PORT] within `timeout` seconds; `peer` gets its address.
+int connect_tcp(const std::string& text, std::uint16_t default_port, Family family, double timeout,
+                std::string& peer);
+
+/// SHA-256 of a stream of bytes, through OpenSSL's EVP interface.
+class Hasher {
+ public:
+  Hasher();
+  ~Hasher();
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+  void update(std::span<const char> bytes);
+  Sha256 finish();
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+}  // namespace socklab::filexfer
