@@ -9,7 +9,6 @@ std::optional<std::string> check_name(std::string_view name) {
   if (name.empty()) return "name: empty";
   if (name.size() > 255) return "name: " + std::to_string(name.size()) + " bytes, more than 255";
   if (name == "." || name == "..") return "name: '" + std::string(name) + "' is a directory, not a file name";
-  if (name.front() == '.') return "name: starts with '.' (hidden names are refused)";
   for (unsigned char c : name) {
     if (c == '/') return "name: contains '/' (only a bare file name is accepted)";
     if (c == 0) return "name: contains a NUL byte";
@@ -19,6 +18,7 @@ std::optional<std::string> check_name(std::string_view name) {
       return text;
     }
   }
+  if (name.front() == '.') return "name: starts with '.' (hidden names are refused)";
   return std::nullopt;
 }
 

@@ -1,0 +1,65 @@
+#include "filexfer/guards.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace socklab::filexfer;
+
+TEST_CASE("check_name") {
+  SUBCASE("accepts plain names, spaces and UTF-8") {
+    CHECK_FALSE(check_name("report.pdf"));
+    CHECK_FALSE(check_name("my notes v2.txt"));
+    CHECK_FALSE(check_name("\xe6\x96\x87\xe4\xbb\xb6.txt"));
+    CHECK_FALSE(check_name(std::string(255, 'a')));
+  }
+  SUBCASE("refuses paths and the directory names") {
+    CHECK(*check_name("../etc/passwd") == "name: contains '/' (only a bare file name is accepted)");
+    CHECK(*check_name("a/b") == "name: contains '/' (only a bare file name is accepted)");
+    CHECK(*check_name("/etc/passwd") == "name: contains '/' (only a bare file name is accepted)");
+    CHECK(*check_name("..") == "name: '..' is a directory, not a file name");
+    CHECK(*check_name(".") == "name: '.' is a directory, not a file name");
+  }
+  SUBCASE("refuses empty, too long, NUL and control bytes") {
+    CHECK(*check_name("") == "name: empty");
+    CHECK(*check_name(std::string(256, 'a')) == "name: 256 bytes, more than 255");
+    CHECK(*check_name(std::string("a\0b", 3)) == "name: contains a NUL byte");
+    CHECK(*check_name("a\nb") == "name: contains the control byte 0x0a");
+    CHECK(*check_name("a\x7f") == "name: contains the control byte 0x7f");
+  }
+  SUBCASE("refuses hidden names, where part files live") {
+    CHECK(*check_name(".bashrc") == "name: starts with '.' (hidden names are refused)");
+  }
+  SUBCASE("names the part file after the name and size") { CHECK(part_name("a.txt", 42) == ".a.txt.42.part"); }
+}
+
+TEST_CASE("parse_cidr and allowed") {
+  auto addr = [](const char* s) { return asio::ip::make_address(s); };
+  SUBCASE("matches inside the prefix only") {
+    const Cidr c = *parse_cidr("10.1.0.0/16");
+    CHECK(c.contains(addr("10.1.200.3")));
+    CHECK_FALSE(c.contains(addr("10.2.0.1")));
+    CHECK_FALSE(c.contains(addr("::1")));
+  }
+  SUBCASE("a bare address is a /32 or /128") {
+    CHECK(parse_cidr("127.0.0.1")->prefix == 32);
+    CHECK(parse_cidr("::1")->prefix == 128);
+  }
+  SUBCASE("odd prefixes cut inside a byte") {
+    const Cidr c = *parse_cidr("192.168.0.0/23");
+    CHECK(c.contains(addr("192.168.1.255")));
+    CHECK_FALSE(c.contains(addr("192.168.2.0")));
+  }
+  SUBCASE("an IPv4 peer on an IPv6 socket matches as IPv4") {
+    CHECK(parse_cidr("127.0.0.0/8")->contains(addr("::ffff:127.0.0.1")));
+  }
+  SUBCASE("no --allow lets everyone in; otherwise any match does") {
+    CHECK(allowed({}, addr("8.8.8.8")));
+    const std::vector<Cidr> list{*parse_cidr("10.0.0.0/8"), *parse_cidr("::1")};
+    CHECK(allowed(list, addr("::1")));
+    CHECK_FALSE(allowed(list, addr("127.0.0.1")));
+  }
+  SUBCASE("says what is wrong with a bad range") {
+    CHECK(parse_cidr("10.0.0.0/33").error() == "prefix '33' is not 0-32");
+    CHECK(parse_cidr("nonsense/8").error() == "'nonsense' is not an IP address");
+    CHECK(parse_cidr("10.0.0.0/").error() == "prefix '' is not 0-32");
+  }
+}

@@ -1,0 +1,66 @@
+#include "filexfer/protocol.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace socklab::filexfer;
+
+namespace {
+std::span<const char> bytes(const std::string& s) { return {s.data(), s.size()}; }
+}  // namespace
+
+TEST_CASE("protocol messages") {
+  SUBCASE("every message decodes to what was encoded") {
+    CHECK(decode_hello(bytes(encode(Hello{}))).value == Hello{});
+    const FileHeader h{"report.pdf", 1234567890123ULL};
+    auto f = decode_file_or_end(bytes(encode(h)));
+    REQUIRE(f.complete());
+    CHECK(std::get<FileHeader>(f.value) == h);
+    CHECK(f.used == encode(h).size());
+    CHECK(std::holds_alternative<End>(decode_file_or_end(bytes(encode(End{}))).value));
+    CHECK(decode_answer(bytes(encode(Answer{true, 42, {}}))).value == Answer{true, 42, {}});
+    CHECK(decode_answer(bytes(encode(Answer{false, 0, "name: empty"}))).value == Answer{false, 0, "name: empty"});
+    Trailer t;
+    t.sha256.fill(0xab);
+    CHECK(decode_trailer(bytes(encode(t))).value == t);
+    CHECK(decode_verdict(bytes(encode(Verdict{true, {}}))).value == Verdict{true, {}});
+    CHECK(decode_verdict(bytes(encode(Verdict{false, "sha256: mismatch"}))).value == Verdict{false, "sha256: mismatch"});
+  }
+  SUBCASE("the header's bytes are as documented") {
+    CHECK(encode(Hello{}) == std::string("\0SLFT\x01", 6));
+    CHECK(encode(FileHeader{"ab", 258}) == std::string("F\x00\x02" "ab\x00\x00\x00\x00\x00\x00\x01\x02", 13));
+    CHECK(encode(Answer{true, 1, {}}) == std::string("A\x00\x00\x00\x00\x00\x00\x00\x01", 9));
+  }
+  SUBCASE("a message cut short asks for more bytes") {
+    const std::string h = encode(FileHeader{"name", 5});
+    for (std::size_t n = 0; n < h.size(); ++n) {
+      CHECK(decode_file_or_end(bytes(h.substr(0, n))).status == Decoded<std::variant<FileHeader, End>>::Status::incomplete);
+    }
+  }
+  SUBCASE("leaves the bytes after a message alone") {
+    const std::string two = encode(FileHeader{"a", 1}) + "xyz";
+    CHECK(decode_file_or_end(bytes(two)).used == two.size() - 3);
+  }
+  SUBCASE("rejects a name length of 0 or above 255") {
+    CHECK(decode_file_or_end(bytes(std::string("F\x00\x00", 3))).error == "header: name length 0 is not 1-255");
+    CHECK(decode_file_or_end(bytes(std::string("F\x01\x00", 3))).error == "header: name length 256 is not 1-255");
+  }
+  SUBCASE("rejects an unknown message type") {
+    CHECK(decode_file_or_end(bytes("X")).error == "header: expected a file header 'F' or the end 'E', got byte 0x58");
+    CHECK(decode_answer(bytes("ok")).error == "answer: expected 'A' or 'R', got byte 0x6f");
+  }
+  SUBCASE("rejects a wrong magic or version") {
+    CHECK(decode_hello(bytes("hello")).error == "not the socklab protocol");
+    CHECK(decode_hello(bytes(std::string("\0SLFT\x02", 6))).error ==
+          "protocol version 2 (this recvfile speaks version 1)");
+  }
+  SUBCASE("rejects a reason longer than 1024 bytes and a bad verdict status") {
+    CHECK(decode_answer(bytes(std::string("R\x04\x01", 3))).invalid());
+    CHECK(decode_verdict(bytes(std::string("V\x02\x00\x00", 4))).error == "verdict: status byte must be 0 or 1");
+  }
+  SUBCASE("prints a digest as sha256sum does") {
+    Sha256 d{};
+    d[0] = 0x0f;
+    d[31] = 0xa0;
+    CHECK(to_hex(d) == "0f" + std::string(60, '0') + "a0");
+  }
+}
