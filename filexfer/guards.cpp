@@ -23,7 +23,16 @@ std::optional<std::string> check_name(std::string_view name) {
 }
 
 std::string part_name(std::string_view name, std::uint64_t size) {
-  return "." + std::string(name) + "." + std::to_string(size) + ".part";
+  std::string part = "." + std::string(name) + "." + std::to_string(size) + ".part";
+  if (part.size() <= 255) return part;
+  // A long name leaves no room for the additions (a file name is at most
+  // 255 bytes): use the name's 64-bit FNV-1a hash instead, still the same
+  // for the same name, so a resume finds it.
+  std::uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return "." + std::string(hex) + "." + std::to_string(size) + ".part";
 }
 
 namespace {

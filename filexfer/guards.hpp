@@ -21,7 +21,8 @@ namespace socklab::filexfer {
 /// "..", and not starting with '.' (hidden names are where part files live).
 std::optional<std::string> check_name(std::string_view name);
 
-/// The hidden file that holds a transfer in progress: ".NAME.SIZE.part".
+/// The hidden file that holds a transfer in progress: ".NAME.SIZE.part"
+/// (".HASH.SIZE.part" when that would be longer than 255 bytes).
 /// The size is in the name so a resumed transfer only continues a part of
 /// the same announced size.
 std::string part_name(std::string_view name, std::uint64_t size);

@@ -29,6 +29,12 @@ TEST_CASE("check_name") {
     CHECK(*check_name(".bashrc") == "name: starts with '.' (hidden names are refused)");
   }
   SUBCASE("names the part file after the name and size") { CHECK(part_name("a.txt", 42) == ".a.txt.42.part"); }
+  SUBCASE("keeps the part name of a long name within 255 bytes, the same each time") {
+    const std::string long_name(255, 'x');
+    CHECK(part_name(long_name, 7).size() <= 255);
+    CHECK(part_name(long_name, 7) == part_name(long_name, 7));
+    CHECK(part_name(long_name, 7) != part_name(std::string(254, 'x'), 7));
+  }
 }
 
 TEST_CASE("parse_cidr and allowed") {
