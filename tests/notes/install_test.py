@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""`meson install --destdir` puts the programs, their man pages and the notes in place.
+
+    install_test.py MESON BUILD_DIR
+
+Installs into a temporary directory (nothing outside it is touched), then
+checks every file meson says it installs is there, that each program is in
+bin/ and runs, that each has a man page generated from its --help, and that
+the notes are under share/doc/socklab/.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+PROGRAMS = ["tcp-server", "tcp-client", "udp-server", "udp-client", "udp-relay", "tcpstate"]
+FILEXFER = ["sendfile", "recvfile"]
+
+
+def main(argv):
+    if len(argv) != 3:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    meson, build = argv[1], Path(argv[2]).resolve()
+    programs = PROGRAMS + [p for p in FILEXFER if (build / "filexfer" / p).exists()]
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="socklab-install.") as dest:
+        done = subprocess.run([meson, "install", "-C", str(build), "--no-rebuild", "--destdir", dest],
+                              capture_output=True, text=True, timeout=100)
+        if done.returncode != 0:
+            print(done.stdout + done.stderr)
+            print(f"FAIL meson install exited {done.returncode}")
+            return 1
+        installed = json.loads(subprocess.run([meson, "introspect", "--installed", str(build)],
+                                              capture_output=True, text=True, check=True, timeout=60).stdout)
+        for source, target in sorted(installed.items()):
+            if not Path(dest + target).exists():
+                problems.append(f"{source} should be installed as {target}, but is not")
+        by_name = {}
+        for target in installed.values():
+            by_name.setdefault(Path(target).name, []).append(Path(dest + target))
+
+        for program in programs:
+            bins = [p for p in by_name.get(program, []) if p.parent.name == "bin"]
+            if not bins:
+                problems.append(f"{program} is not installed in bin/")
+            else:
+                run = subprocess.run([str(bins[0]), "--version"], capture_output=True, text=True, timeout=10)
+                if run.returncode != 0 or program not in run.stdout:
+                    problems.append(f"installed {bins[0]} --version: exit {run.returncode}, {run.stdout!r}")
+            pages = [p for p in by_name.get(program + ".1", []) if p.parent.name == "man1"]
+            if not pages:
+                problems.append(f"no man page share/man/man1/{program}.1")
+                continue
+            page = pages[0].read_text(encoding="utf-8", errors="replace")
+            want = [".TH " + program.upper(), ".SH NAME", ".SH DESCRIPTION", "--help", "--version"]
+            for w in want:
+                if w.replace("-", "\\-") not in page and w not in page:
+                    problems.append(f"{pages[0].name} lacks {w!r}")
+            if "notes/" not in page:
+                problems.append(f"{pages[0].name} does not name the program's lesson (notes/...)")
+
+        docs = [t for t in installed.values() if "/share/doc/socklab/notes/" in t]
+        for want in ["notes/README.md", "notes/tcp-states.md", "notes/zh/README.md", "notes/zh/tcp-states.md"]:
+            if not any(t.endswith("/" + want) for t in docs):
+                problems.append(f"{want} is not installed under share/doc/socklab/")
+        count = sum(1 for t in installed.values() if Path(dest + t).exists())
+    for p in problems:
+        print("FAIL", p)
+    print(f"{count} files installed; {len(programs)} programs with man pages checked; {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
