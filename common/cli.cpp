@@ -34,6 +34,12 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   return std::nullopt;
 }
 
+void add_listen_option(CLI::App& app, std::string& listen, std::string_view what) {
+  app.add_option("-l,--listen", listen, std::string(what) + ", [HOST:]PORT (port 0: any free port)")
+      ->check(listen_validator())
+      ->capture_default_str();
+}
+
 CLI::Validator listen_validator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -28,6 +29,10 @@ void add_family_flags(CLI::App& app, Family& family);
 /// return at once: 0 after --help/--version, 2 after an error (printed as
 /// "PROGRAM: what was wrong" plus a hint to run --help).
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
+
+/// Adds a server's "-l,--listen [HOST:]PORT" option (validated, default shown).
+void add_listen_option(CLI::App& app, std::string& listen,
+                       std::string_view what = "address to listen on");
 
 /// A CLI11 validator for "[HOST:]PORT" listen addresses.
 CLI::Validator listen_validator();

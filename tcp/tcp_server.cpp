@@ -84,11 +84,15 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
   std::string reply;
   std::string_view ending = "closed";
 
+  bool maybe_more = false;  // the last read filled the buffer: more is probably waiting
   for (;;) {
     // Wait for data without holding a buffer, then read what is there.
-    co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;  // the watchdog closed an idle connection, or the server is stopping
+    if (!maybe_more) {
+      co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;  // the watchdog closed an idle connection, or the server is stopping
+    }
     const std::size_t n = socket.read_some(asio::buffer(read_buffer), ec);
+    maybe_more = !ec && n == read_buffer.size();
     if (ec == asio::error::would_block) continue;
     if (ec == asio::error::eof) {
       fins.peer_sent_fin = true;
@@ -254,9 +258,7 @@ int main(int argc, char** argv) {
       "With --upper it is the course's server: upper-cases letters and closes on a line 'exit'.\n"
       "Lesson: notes/concurrent-tcp-server.md",
       program};
-  app.add_option("-l,--listen", options.listen, "address to listen on, [HOST:]PORT (port 0: any free port)")
-      ->check(listen_validator())
-      ->capture_default_str();
+  add_listen_option(app, options.listen);
   app.add_flag("--upper", options.upper, "upper-case ASCII letters; a line 'exit' closes the connection");
   app.add_option("--max-conn", options.max_conn, "connections served at once; more are closed at once")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}))

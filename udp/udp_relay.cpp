@@ -245,9 +245,7 @@ int main(int argc, char** argv) {
       "the client sees what a real network can do. Prints what it did on exit.\n"
       "Lessons: notes/tcp-vs-udp.md, notes/udp-flow.md",
       program};
-  app.add_option("-l,--listen", options.listen, "address for clients, [HOST:]PORT (port 0: any free port)")
-      ->check(listen_validator())
-      ->capture_default_str();
+  add_listen_option(app, options.listen, "address for clients");
   app.add_option("--to", options.to, "the server, HOST[:PORT]")->required()->check(peer_validator());
   const auto percent = CLI::Range(0.0, 100.0);
   app.add_option("--loss", options.impair.loss_pct, "percent of datagrams dropped (20: one in five)")->check(percent);

@@ -246,9 +246,7 @@ int main(int argc, char** argv) {
       "as the course's server does. Prints each new peer, and every peer's totals on exit.\n"
       "Lesson: notes/udp-flow.md",
       program};
-  app.add_option("-l,--listen", options.listen, "address to listen on, [HOST:]PORT (port 0: any free port)")
-      ->check(listen_validator())
-      ->capture_default_str();
+  add_listen_option(app, options.listen);
   auto* upper = app.add_flag_callback("--upper", [&] { options.mode = Mode::upper; },
                                       "reply with the datagram upper-cased (ASCII letters)");
   app.add_flag_callback("--daytime", [&] { options.mode = Mode::daytime; },
