@@ -15,7 +15,7 @@
 
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
+#include <memory>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -69,7 +69,6 @@ struct Shared {
   std::mutex out_mutex;  // one "received" line at a time
   // The connections being served, so SIGTERM can wake their threads.
   std::mutex mutex;
-  std::condition_variable idle;
   std::set<int> active;
 };
 
@@ -366,6 +365,21 @@ bool serve(Shared& shared, int fd, const std::string& peer, bool over_limit, boo
   return ok;
 }
 
+// The thread serving one connection; `done` is set when it has finished.
+struct Worker {
+  std::thread thread;
+  std::shared_ptr<std::atomic<bool>> done;
+};
+
+// Joins the threads that have finished, so their stacks are freed.
+void reap(std::vector<Worker>& workers) {
+  std::erase_if(workers, [](Worker& w) {
+    if (!w.done->load()) return false;
+    w.thread.join();
+    return true;
+  });
+}
+
 // SIGINT/SIGTERM wake the accept loop through this pipe.
 int stop_pipe[2] = {-1, -1};
 void on_signal(int) {
@@ -376,7 +390,7 @@ void on_signal(int) {
 int run(const Options& options) {
   const int dir_fd = ::open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.dir, std::strerror(errno));
-  Shared shared{options, dir_fd, {}, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}, {}, {}};
+  Shared shared{options, dir_fd, {}, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}, {}};
   for (const auto& text : options.allow_text) shared.allow.push_back(*parse_cidr(text));
 
   // [1] resolve, [2] listen.
@@ -405,6 +419,7 @@ int run(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);
 
   int status = 0;
+  std::vector<Worker> workers;
   const int listener = acceptor.native_handle();
   for (;;) {
     pollfd p[2] = {{listener, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
@@ -434,19 +449,24 @@ int run(const Options& options) {
       over_limit = shared.active.size() >= options.max_transfers;
       shared.active.insert(fd);
     }
-    std::thread([&shared, fd, peer, over_limit, allowed_peer] {
-      serve(shared, fd, peer, over_limit, allowed_peer);
-      std::lock_guard lock(shared.mutex);
-      shared.active.erase(fd);
-      shared.idle.notify_all();
-    }).detach();
+    reap(workers);
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    workers.push_back({std::thread([&shared, fd, peer, over_limit, allowed_peer, done] {
+                         serve(shared, fd, peer, over_limit, allowed_peer);
+                         std::lock_guard lock(shared.mutex);
+                         shared.active.erase(fd);
+                         done->store(true);
+                       }),
+                       done});
   }
   // Stopping: wake every transfer (a shutdown ends its blocking waits) and
   // wait for them. A transfer cut here leaves only its hidden part file.
   acceptor.close(ec);
-  std::unique_lock lock(shared.mutex);
-  for (int fd : shared.active) ::shutdown(fd, SHUT_RDWR);
-  shared.idle.wait_for(lock, std::chrono::seconds(10), [&] { return shared.active.empty(); });
+  {
+    std::lock_guard lock(shared.mutex);
+    for (int fd : shared.active) ::shutdown(fd, SHUT_RDWR);
+  }
+  for (auto& w : workers) w.thread.join();
   shared.log.line("stopped");
   ::close(dir_fd);
   return status;
@@ -465,9 +485,7 @@ int main(int argc, char** argv) {
       "under its name only when complete, verified and on disk. Prints one line per file.\n"
       "Lessons: notes/file-transfer.md, notes/file-transfer-protocol.md",
       program};
-  app.add_option("-l,--listen", options.listen, "address to listen on, [HOST:]PORT (port 0: any free port)")
-      ->check(listen_validator())
-      ->capture_default_str();
+  add_listen_option(app, options.listen);
   app.add_option("--dir", options.dir, "directory to write into")->capture_default_str();
   app.add_flag("--once", options.once, "exit after one connection (like the course's receiver)");
   app.add_option("--max-size", options.max_size, "refuse files larger than this many bytes (0: no limit)")
