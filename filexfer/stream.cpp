@@ -16,6 +16,15 @@
 
 namespace socklab::filexfer {
 
+Connection::Connection(int fd, double idle_seconds)
+    : fd_(fd), idle_ms_(idle_seconds > 0 ? static_cast<int>(idle_seconds * 1000) : -1) {
+  // Without TCP_NODELAY the 33-byte trailer after a file's last segment waits
+  // until that segment is ACKed, and the receiver delays its ACK by up to
+  // 40 ms: one small file per 40 ms.
+  const int one = 1;
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 Connection::~Connection() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -21,7 +21,9 @@ namespace socklab::filexfer {
 /// idle timeout: a peer that stops sending or reading fails the step.
 class Connection {
  public:
-  Connection(int fd, double idle_seconds) : fd_(fd), idle_ms_(idle_seconds > 0 ? static_cast<int>(idle_seconds * 1000) : -1) {}
+  /// Turns Nagle's algorithm off: every message here is written whole, and a
+  /// small one (a trailer, an answer) must not wait for the peer's delayed ACK.
+  Connection(int fd, double idle_seconds);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
