@@ -5,22 +5,83 @@
 
 namespace socklab::filexfer {
 
+namespace {
+
+// The next UTF-8 character of `text` from `at`: its code point and length,
+// or length 0 when the bytes there are not valid UTF-8 (overlong forms,
+// surrogates and values above U+10FFFF included).
+struct Utf8Char {
+  char32_t code = 0;
+  std::size_t length = 0;
+};
+Utf8Char next_utf8(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  const unsigned char lead = byte(0);
+  if (lead < 0x80) return {lead, 1};
+  std::size_t length = 0;
+  char32_t code = 0;
+  char32_t minimum = 0;
+  if ((lead & 0xe0) == 0xc0) {
+    length = 2, code = lead & 0x1f, minimum = 0x80;
+  } else if ((lead & 0xf0) == 0xe0) {
+    length = 3, code = lead & 0x0f, minimum = 0x800;
+  } else if ((lead & 0xf8) == 0xf0) {
+    length = 4, code = lead & 0x07, minimum = 0x10000;
+  } else {
+    return {};
+  }
+  if (at + length > text.size()) return {};
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((byte(i) & 0xc0) != 0x80) return {};
+    code = (code << 6) | (byte(i) & 0x3f);
+  }
+  if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return {};
+  return {code, length};
+}
+
+std::string hex_byte(unsigned value) {
+  char text[8];
+  std::snprintf(text, sizeof text, "0x%02x", value);
+  return text;
+}
+
+std::string code_point(char32_t value) {
+  char text[16];
+  std::snprintf(text, sizeof text, "U+%04X", static_cast<unsigned>(value));
+  return text;
+}
+
+}  // namespace
+
 std::optional<std::string> check_name(std::string_view name) {
   if (name.empty()) return "name: empty";
   if (name.size() > 255) return "name: " + std::to_string(name.size()) + " bytes, more than 255";
   if (name == "." || name == "..") return "name: '" + std::string(name) + "' is a directory, not a file name";
-  for (unsigned char c : name) {
+  for (std::size_t at = 0; at < name.size();) {
+    const unsigned char c = static_cast<unsigned char>(name[at]);
     if (c == '/') return "name: contains '/' (only a bare file name is accepted)";
     if (c == 0) return "name: contains a NUL byte";
-    if (c < 0x20 || c == 0x7f) {
-      char text[64];
-      std::snprintf(text, sizeof text, "name: contains the control byte 0x%02x", c);
-      return text;
+    if (c < 0x20 || c == 0x7f) return "name: contains the control byte " + hex_byte(c);
+    const Utf8Char u = next_utf8(name, at);
+    if (u.length == 0) return "name: not valid UTF-8 at byte " + std::to_string(at) + " (" + hex_byte(c) + ")";
+    if (u.code >= 0x80 && u.code <= 0x9f) return "name: contains the control character " + code_point(u.code);
+    if ((u.code >= 0x202a && u.code <= 0x202e) || (u.code >= 0x2066 && u.code <= 0x2069) || u.code == 0x200e ||
+        u.code == 0x200f) {
+      return "name: contains the direction control " + code_point(u.code) + " (it changes how the name reads)";
     }
+    at += u.length;
   }
   if (name.front() == '.') return "name: starts with '.' (hidden names are refused)";
   return std::nullopt;
 }
+
+std::optional<std::string> check_space(std::uint64_t needed, std::uint64_t available) {
+  if (needed <= available) return std::nullopt;
+  return "space: " + std::to_string(needed) + " more bytes do not fit in the " + std::to_string(available) +
+         " bytes free";
+}
+
+std::uint64_t resume_offset(std::uint64_t part_size, std::uint64_t size) { return part_size > size ? 0 : part_size; }
 
 std::string part_name(std::string_view name, std::uint64_t size) {
   std::string part = "." + std::string(name) + "." + std::to_string(size) + ".part";

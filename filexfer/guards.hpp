@@ -17,9 +17,21 @@
 namespace socklab::filexfer {
 
 /// Why `name` is not one safe path component, as "name: ..."; nothing when
-/// it is safe: 1-255 bytes, no '/', no NUL or other control byte, not "." or
-/// "..", and not starting with '.' (hidden names are where part files live).
+/// it is safe: 1-255 bytes of valid UTF-8, no '/', no NUL or other control
+/// character (C0, DEL, C1: a terminal acts on them when the name is printed),
+/// no Unicode direction override (it makes "txt.exe" print as "exe.txt"),
+/// not "." or "..", and not starting with '.' (hidden names are where part
+/// files live).
 std::optional<std::string> check_name(std::string_view name);
+
+/// Why a file of `needed` more bytes cannot be accepted when the file system
+/// has `available` bytes free, as "space: ..."; nothing when it fits.
+std::optional<std::string> check_space(std::uint64_t needed, std::uint64_t available);
+
+/// Where a transfer of a `size`-byte file continues when its part file
+/// already holds `part_size` bytes: there, or at 0 when the part is longer
+/// than the file (it cannot be this file's start).
+std::uint64_t resume_offset(std::uint64_t part_size, std::uint64_t size);
 
 /// The hidden file that holds a transfer in progress: ".NAME.SIZE.part"
 /// (".HASH.SIZE.part" when that would be longer than 255 bytes).

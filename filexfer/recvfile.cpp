@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -110,6 +111,10 @@ class PartFile {
   int fd() const { return fd_; }
   const std::string& name() const { return name_; }
   void keep() { remove_ = false; }
+  // A part this transfer just created holds nothing worth keeping.
+  void remove_if_empty() {
+    if (size() == 0) ::unlinkat(dir_fd_, name_.c_str(), 0);
+  }
   void remove() { remove_ = true; }
 
  private:
@@ -196,10 +201,17 @@ bool receive_verified_file(Shared& shared, Connection& conn, const FileHeader& h
     part = std::make_unique<PartFile>(shared.dir_fd, part_name(h.name, h.size));
     part->open(false);
     // Resume: what an earlier, broken transfer left is hashed and kept.
-    offset = part->size();
-    if (offset > h.size) {
-      ::ftruncate(part->fd(), 0);
-      offset = 0;
+    offset = resume_offset(part->size(), h.size);
+    if (offset != part->size() && ::ftruncate(part->fd(), 0) != 0) {
+      throw StepError("truncate " + part->name(), std::strerror(errno));
+    }
+    // Refuse now what cannot fit, rather than fill the disk and fail later.
+    struct statvfs fs{};
+    if (::fstatvfs(part->fd(), &fs) == 0) {
+      if (auto full = check_space(h.size - offset, std::uint64_t{fs.f_bavail} * fs.f_frsize)) {
+        part->remove_if_empty();
+        throw Refused{*full};
+      }
     }
     std::vector<char> buffer(chunk_size);
     for (std::uint64_t at = 0; at < offset;) {
@@ -245,6 +257,9 @@ bool receive_verified_file(Shared& shared, Connection& conn, const FileHeader& h
   }
   progress.finish();
   shared.tracer.step(7, "read loop", bytes_text(h.size - offset) + " of " + h.name, file_calls::copy_in);
+  // More bytes than announced, or anything but a trailer: the sender is
+  // broken or lying, and what it sent is not worth resuming.
+  if (const std::string_view next = conn.peek("read trailer"); !next.empty() && next[0] != 'H') part->remove();
   const Trailer trailer = conn.read_message(decode_trailer, "read trailer");
   const Sha256 digest = hash.finish();
   Verdict verdict{true, {}};

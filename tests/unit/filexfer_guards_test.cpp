@@ -25,6 +25,18 @@ TEST_CASE("check_name") {
     CHECK(*check_name("a\nb") == "name: contains the control byte 0x0a");
     CHECK(*check_name("a\x7f") == "name: contains the control byte 0x7f");
   }
+  SUBCASE("refuses escape sequences, C1 controls and invalid UTF-8") {
+    CHECK(*check_name("\x1b]0;owned\x07.txt") == "name: contains the control byte 0x1b");
+    CHECK(*check_name("a\xc2\x9b" "2J") == "name: contains the control character U+009B");
+    CHECK(*check_name("a\x9b" "2J") == "name: not valid UTF-8 at byte 1 (0x9b)");
+    CHECK(*check_name("\xc0\xaf") == "name: not valid UTF-8 at byte 0 (0xc0)");          // overlong '/'
+    CHECK(*check_name("x\xed\xa0\x80") == "name: not valid UTF-8 at byte 1 (0xed)");   // a surrogate
+    CHECK(*check_name("x\xe6\x96") == "name: not valid UTF-8 at byte 1 (0xe6)");        // cut short
+  }
+  SUBCASE("refuses direction overrides that make a name read differently") {
+    CHECK(*check_name("photo\xe2\x80\xaegpj.exe") ==
+          "name: contains the direction control U+202E (it changes how the name reads)");
+  }
   SUBCASE("refuses hidden names, where part files live") {
     CHECK(*check_name(".bashrc") == "name: starts with '.' (hidden names are refused)");
   }
@@ -68,4 +80,18 @@ TEST_CASE("parse_cidr and allowed") {
     CHECK(parse_cidr("nonsense/8").error() == "'nonsense' is not an IP address");
     CHECK(parse_cidr("10.0.0.0/").error() == "prefix '' is not 0-32");
   }
+}
+
+TEST_CASE("check_space") {
+  SUBCASE("accepts what fits exactly") { CHECK_FALSE(check_space(100, 100)); }
+  SUBCASE("refuses one byte more and says both numbers") {
+    CHECK(*check_space(101, 100) == "space: 101 more bytes do not fit in the 100 bytes free");
+  }
+}
+
+TEST_CASE("resume_offset") {
+  SUBCASE("continues after the bytes the part holds") { CHECK(resume_offset(400000, 1 << 20) == 400000); }
+  SUBCASE("starts at 0 without a part") { CHECK(resume_offset(0, 10) == 0); }
+  SUBCASE("a complete part is only hashed and checked") { CHECK(resume_offset(10, 10) == 10); }
+  SUBCASE("a part longer than the file starts over") { CHECK(resume_offset(11, 10) == 0); }
 }
