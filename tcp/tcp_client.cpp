@@ -56,6 +56,10 @@ class StdinReader {
     direct_ = static_cast<bool>(ec);
   }
   asio::awaitable<std::size_t> read(asio::mutable_buffer buffer, std::error_code& ec) {
+    if (closed_) {  // the server closed while we were not waiting on stdin
+      ec = asio::error::operation_aborted;
+      co_return 0;
+    }
     if (!direct_) {
       co_return co_await in_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -69,11 +73,13 @@ class StdinReader {
   void close() {
     std::error_code ignored;
     in_.close(ignored);
+    closed_ = true;
   }
 
  private:
   asio::posix::stream_descriptor in_;
   bool direct_ = false;
+  bool closed_ = false;
 };
 
 // The state both directions of an interactive session share.

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import threading
 
-from socklab_test import binary, main, run, spawn, start_server
+from socklab_test import binary, connect, main, recv_exactly, run, spawn, start_server
 
 
 def client(*args, input=b"", timeout=30):
@@ -170,6 +170,27 @@ def test_load_catches_an_early_close():
     assert r.returncode == 1
     assert "the server closed the connection early" in r.stderr.decode()
 
+
+def test_server_that_closes_at_once_ends_the_client_quietly():
+    """A server at --max-conn closes a new connection at once, while the
+    client still has stdin to send: the client ends without a stdin error
+    (the server's close, or its RST for our unread line, is the only news)."""
+    server = start_server("tcp-server", "--max-conn", "1", "-q")
+    with connect(server.port) as first:
+        first.sendall(b"x")
+        assert recv_exactly(first, 1) == b"x"
+        for _ in range(5):
+            proc = spawn([binary("tcp-client"), server.peer()])
+            proc.stdin.write(b"hi\n")
+            proc.stdin.flush()
+            try:
+                proc.wait(timeout=10)
+            finally:
+                proc.stdin.close()
+            err = proc.stderr.read().decode()
+            assert "stdin" not in err, err
+            assert proc.returncode == 0 or err.strip() == "tcp-client: read: Connection reset by peer", err
+    server.stop()
 
 if __name__ == "__main__":
     main(globals())
