@@ -249,7 +249,18 @@ bool receive_verified_file(Shared& shared, Connection& conn, const FileHeader& h
       throw StepError("read " + h.name, "the sender closed at byte " + std::to_string(at) + " of " +
                                             std::to_string(h.size) + "; the part is kept for a resume");
     }
-    write_file(part->fd(), buffer.data(), n, h.name);
+    try {
+      write_file(part->fd(), buffer.data(), n, h.name);
+    } catch (const StepError& e) {
+      // The disk failed (full, quota, I/O error): nothing half-written stays,
+      // and the sender hears why instead of a bare reset.
+      part->remove();
+      const std::string reason = (e.reason() == std::strerror(ENOSPC) || e.reason() == std::strerror(EDQUOT) ? "space: " : "disk: ") + e.step() + ": " +
+                                 e.reason() + " at byte " + std::to_string(at) + "; the part was discarded";
+      conn.write_all(encode(Verdict{false, reason}), "write verdict");
+      conn.shutdown_write();
+      throw StepError("write " + h.name, reason);
+    }
     hash.update({buffer.data(), n});
     start_writeback(part->fd(), at, n);
     at += n;
@@ -287,11 +298,26 @@ bool receive_verified_file(Shared& shared, Connection& conn, const FileHeader& h
   return true;
 }
 
+// The header guard: a hello or header the protocol does not allow (a name
+// length over 255, an unknown message) is refused with the reason, then the
+// connection closes: after a bad header nothing says where the next begins.
+template <class Decode>
+auto read_header(Shared& shared, Connection& conn, Decode decode, const std::string& peer) {
+  try {
+    return conn.read_message(decode, "read header");
+  } catch (const BadMessage& e) {
+    const std::string reason = e.reason().starts_with("header: ") ? e.reason() : "header: " + e.reason();
+    conn.write_all(encode(Answer{false, 0, reason}), "write answer");
+    shared.log.line("refused a file from " + peer + ": " + reason);
+    throw;
+  }
+}
+
 bool receive_verified(Shared& shared, Connection& conn, const std::string& peer, bool over_limit, bool allowed_peer) {
-  conn.read_message(decode_hello, "read hello");
+  read_header(shared, conn, decode_hello, peer);
   bool all_good = true;
   for (;;) {
-    auto next = conn.read_message(decode_file_or_end, "read header");
+    auto next = read_header(shared, conn, decode_file_or_end, peer);
     if (std::holds_alternative<End>(next)) break;
     const FileHeader& h = std::get<FileHeader>(next);
     if (!allowed_peer) {

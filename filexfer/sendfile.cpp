@@ -119,8 +119,17 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
     try {
       stream_file(fd, s, answer.offset, hash, nullptr, nullptr);  // the bytes it already has: hash only
       stream_file(fd, s, answer.offset, hash, &conn, &progress);
-    } catch (...) {
+    } catch (const StepError& e) {
       ::close(fd);
+      // A receiver that gives up mid-file (its disk is full) sends its
+      // verdict first: show that reason rather than "connection reset".
+      try {
+        const Verdict early = conn.read_message(decode_verdict, "read verdict");
+        throw StepError("write " + s.name, peer + " says: " + early.reason);
+      } catch (const BadMessage&) {
+      } catch (const StepError& again) {
+        if (again.reason().find(" says: ") != std::string::npos) throw;
+      }
       throw;
     }
     ::close(fd);

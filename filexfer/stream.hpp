@@ -17,6 +17,13 @@
 
 namespace socklab::filexfer {
 
+/// A message the protocol does not allow (as opposed to a connection that
+/// broke): the peer can be told why before the connection closes.
+class BadMessage : public StepError {
+ public:
+  using StepError::StepError;
+};
+
 /// One TCP connection (owns the descriptor). Every wait is bounded by the
 /// idle timeout: a peer that stops sending or reading fails the step.
 class Connection {
@@ -36,12 +43,12 @@ class Connection {
   auto read_message(Decode decode, const std::string& step) {
     for (;;) {
       auto d = decode(std::span<const char>(ahead_));
-      if (d.invalid()) throw StepError(step, d.error);
+      if (d.invalid()) throw BadMessage(step, d.error);
       if (d.complete()) {
         ahead_.erase(0, d.used);
         return d.value;
       }
-      if (ahead_.size() > max_message) throw StepError(step, "message longer than the protocol allows");
+      if (ahead_.size() > max_message) throw BadMessage(step, "message longer than the protocol allows");
       fill(step);
     }
   }

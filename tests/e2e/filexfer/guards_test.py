@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """recvfile's guards, from a hostile sender's side: each refusal names its
 guard to both sides, and nothing is left in the directory."""
+import hashlib
 import os
 import shutil
 import socket
@@ -140,6 +141,105 @@ def test_refusal_in_the_classic_protocol():
         assert s.recv(200) == b"refused: name: contains '/' (only a bare file name is accepted)"
     server.stop()
     assert os.listdir(os.path.join(d, "in")) == []
+    shutil.rmtree(d)
+
+
+def hello_and(port, payload):
+    """A raw verified sender: HELLO (unless payload has its own), then payload; returns the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(payload)
+        kind = recv_exactly(s, 1)
+        if kind == b"R":
+            (n,) = struct.unpack(">H", recv_exactly(s, 2))
+            return "R", recv_exactly(s, n).decode()
+        return kind.decode(), s.recv(100)
+
+
+def test_every_malformed_name_and_header_names_its_guard():
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    cases = [(b"", "header: name length 0 is not 1-255"),
+             (b".", "name: '.' is a directory, not a file name"),
+             (b"x" * 300, "header: name length 300 is not 1-255"),
+             (b"\x1b[2Jclear.txt", "name: contains the control byte 0x1b"),
+             (b"csi\xc2\x9b2J.txt", "name: contains the control character U+009B"),
+             (b"bad\xffutf8", "name: not valid UTF-8 at byte 3 (0xff)"),
+             (b"a\r\nb", "name: contains the control byte 0x0d")]
+    for name, reason in cases:
+        header = b"\0SLFT\x01F" + struct.pack(">H", len(name)) + name + struct.pack(">Q", 3)
+        assert hello_and(server.port, header) == ("R", reason), (name, reason)
+    assert hello_and(server.port, b"\0SLFT\x01GARBAGE") == \
+        ("R", "header: expected a file header 'F' or the end 'E', got byte 0x47")
+    assert hello_and(server.port, b"\0XXXX\x01") == ("R", "header: not the socklab protocol")
+    assert hello_and(server.port, b"\0SLFT\x07") == ("R", "header: protocol version 7 (this recvfile speaks version 1)")
+    status, out, _ = server.stop()
+    assert status == 0
+    for _, reason in cases:
+        assert reason in out, (reason, out)  # the receiver's side names the same guard
+    assert os.listdir(os.path.join(d, "in")) == []
+    assert os.listdir(d) == ["in"]
+    shutil.rmtree(d)
+
+
+def test_garbage_in_the_classic_protocol_is_a_refused_name():
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        assert s.recv(200) == b"refused: name: contains '/' (only a bare file name is accepted)"
+    server.stop()
+    assert os.listdir(os.path.join(d, "in")) == []
+    shutil.rmtree(d)
+
+
+def test_a_wrong_trailer_hash_is_refused_and_discarded():
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 5) + b"w.bin" + struct.pack(">Q", 5))
+        assert recv_exactly(s, 9) == b"A" + bytes(8)
+        s.sendall(b"hello" + b"H" + bytes(32))
+        assert recv_exactly(s, 2) == b"V\x01"
+        (n,) = struct.unpack(">H", recv_exactly(s, 2))
+        reason = recv_exactly(s, n).decode()
+    expected = "sha256: the bytes received hash to " + hashlib.sha256(b"hello").hexdigest() + \
+        ", the sender's file to " + "0" * 64 + " (discarded)"
+    assert reason == expected, reason
+    _, out, _ = server.stop()
+    assert "rejected w.bin from 127.0.0.1:" in out and expected in out, out
+    assert os.listdir(os.path.join(d, "in")) == []
+    shutil.rmtree(d)
+
+
+def test_a_sender_sending_more_than_announced_leaves_nothing():
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 4) + b"more" + struct.pack(">Q", 3))
+        assert recv_exactly(s, 9)[:1] == b"A"
+        s.sendall(b"abcdefgh" * 10)
+        assert s.recv(100) in (b"", b"R")  # closed: no verdict for a broken stream
+    _, out, _ = server.stop()
+    assert "failed 127.0.0.1:" in out and "expected 'H', got byte 0x64" in out, out
+    assert os.listdir(os.path.join(d, "in")) == []  # not even a part
+    shutil.rmtree(d)
+
+
+def test_names_with_spaces_and_utf8_arrive_as_they_are():
+    d = workdir()
+    names = ["my notes v2.txt", "\u6587\u4ef6.txt", "\u00dcn\u00efc\u00f6d\u00e9 \u2713.bin"]
+    paths = []
+    for i, n in enumerate(names):
+        paths.append(os.path.join(d, n))
+        with open(paths[-1], "wb") as f:
+            f.write(n.encode() * (i + 1))
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    r = run([SENDFILE, *paths, server.peer()])
+    assert r.returncode == 0, r.stderr
+    assert [line.split(" sha256=")[0] for line in r.stdout.decode().splitlines()] == \
+        [f"sent {n} {len(n.encode()) * (i + 1)}" for i, n in enumerate(names)]
+    server.stop()
+    assert sorted(os.listdir(os.path.join(d, "in"))) == sorted(names)
     shutil.rmtree(d)
 
 
