@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""Faults around sendfile / recvfile: a 100 MiB file, concurrent senders, a
+sender cut at several offsets (each run resumes), a receiver that dies
+mid-file, and a receive directory on a tiny tmpfs that fills up (root)."""
+import hashlib
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import tempfile
+import threading
+
+from socklab_test import binary, main, recv_exactly, run, spawn, start_server, wait_until
+
+SENDFILE = binary("sendfile")
+
+
+def workdir():
+    d = tempfile.mkdtemp(prefix="socklab-fx-")
+    os.mkdir(os.path.join(d, "in"))
+    return d
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def test_a_100_mib_file_arrives_with_its_hash():
+    d = workdir()
+    data = os.urandom(100 << 20)
+    src = write(os.path.join(d, "big.bin"), data)
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    r = run([SENDFILE, src, server.peer()], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().strip() == f"sent big.bin {len(data)} sha256={sha(data)}"
+    _, out, _ = server.stop()
+    assert f"received big.bin {len(data)} sha256={sha(data)} -> {d}/in/big.bin" in out, out
+    check = subprocess.run(["sha256sum", "big.bin"], cwd=os.path.join(d, "in"), stdout=subprocess.PIPE, check=True)
+    assert check.stdout.decode().split()[0] == sha(data)
+    shutil.rmtree(d)
+
+
+def test_concurrent_senders_each_get_their_own_files():
+    d = workdir()
+    expected = {}
+    procs = []
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    for i in range(8):
+        paths = []
+        for j in range(3):
+            data = os.urandom(50000 + 1000 * i + j)
+            name = f"s{i}-f{j}.bin"
+            expected[name] = data
+            paths.append(write(os.path.join(d, name), data))
+        procs.append(spawn([SENDFILE, *paths, server.peer()], stdin=subprocess.DEVNULL))
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        assert p.returncode == 0, err
+        assert len(out.decode().splitlines()) == 3
+    server.stop()
+    assert sorted(os.listdir(os.path.join(d, "in"))) == sorted(expected)
+    for name, data in expected.items():
+        with open(os.path.join(d, "in", name), "rb") as f:
+            assert f.read() == data, name
+    shutil.rmtree(d)
+
+
+def test_a_sender_cut_at_several_offsets_resumes_each_time():
+    d = workdir()
+    data = os.urandom(1 << 20)
+    src = write(os.path.join(d, "cut.bin"), data)
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    part = os.path.join(d, "in", f".cut.bin.{len(data)}.part")
+    done = 0
+    for cut in (1, 65536, 700001, len(data) - 1):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 7) + b"cut.bin" + struct.pack(">Q", len(data)))
+            assert recv_exactly(s, 9) == b"A" + struct.pack(">Q", done)  # resumes where the last one stopped
+            s.sendall(data[done:cut])
+        wait_until(lambda: os.path.exists(part) and os.path.getsize(part) == cut, what=f"a part of {cut} bytes")
+        assert os.listdir(os.path.join(d, "in")) == [os.path.basename(part)]  # never a final file
+        done = cut
+    r = run([SENDFILE, src, server.peer()], timeout=30)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().strip() == f"sent cut.bin {len(data)} sha256={sha(data)}"
+    _, out, _ = server.stop()
+    assert f"resuming at byte {len(data) - 1}" in out, out
+    with open(os.path.join(d, "in", "cut.bin"), "rb") as f:
+        assert f.read() == data
+    assert os.listdir(os.path.join(d, "in")) == ["cut.bin"]
+    shutil.rmtree(d)
+
+
+def fake_receiver(behaviour):
+    """A listening socket whose one connection is handled by behaviour(conn) in a thread."""
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(10)
+
+    def serve():
+        conn, _ = lsock.accept()
+        conn.settimeout(10)
+        try:
+            behaviour(conn)
+        finally:
+            # SO_LINGER 0: close with a reset, as the kernel does for a killed
+            # process that left unread data behind.
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+            lsock.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return f"127.0.0.1:{lsock.getsockname()[1]}", thread
+
+
+def accept_and_read(conn, n):
+    assert recv_exactly(conn, 6) == b"\0SLFT\x01"  # HELLO
+    assert recv_exactly(conn, 1 + 2 + 5) == b"F\x00\x05x.bin"
+    recv_exactly(conn, 8)  # the size
+    conn.sendall(b"A" + bytes(8))
+    recv_exactly(conn, n)
+
+
+def test_a_receiver_dying_mid_file_makes_sendfile_fail_clearly():
+    d = workdir()
+    src = write(os.path.join(d, "x.bin"), os.urandom(32 << 20))
+    peer, thread = fake_receiver(lambda conn: accept_and_read(conn, 100000))
+    r = run([SENDFILE, src, peer], timeout=30)
+    thread.join(10)
+    assert r.returncode == 1
+    err = r.stderr.decode().strip()
+    assert err in ("sendfile: write x.bin: the peer closed the connection",
+                   "sendfile: write x.bin: the peer reset the connection"), err
+    shutil.rmtree(d)
+
+
+def test_a_receiver_giving_up_mid_file_is_heard():
+    def give_up(conn):
+        accept_and_read(conn, 100000)
+        reason = b"space: write x.bin: No space left on device"
+        conn.sendall(b"V\x01" + struct.pack(">H", len(reason)) + reason)
+
+    d = workdir()
+    src = write(os.path.join(d, "x.bin"), os.urandom(32 << 20))
+    peer, thread = fake_receiver(give_up)
+    r = run([SENDFILE, src, peer], timeout=30)
+    thread.join(10)
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == \
+        f"sendfile: write x.bin: {peer} says: space: write x.bin: No space left on device", r.stderr
+    shutil.rmtree(d)
+
+
+def test_a_full_disk_refuses_or_discards_and_says_so():
+    if os.geteuid() != 0:
+        from socklab_test import skip
+        skip("needs root to mount a tiny tmpfs; CI runs as root")
+    d = workdir()
+    inbox = os.path.join(d, "in")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "socklab-fx", inbox], check=True)
+    try:
+        server = start_server("recvfile", "--dir", inbox)
+        # Too big from the start: the space guard refuses before a byte moves.
+        big = write(os.path.join(d, "big.bin"), os.urandom(2 << 20))
+        r = run([SENDFILE, big, server.peer()], timeout=30)
+        assert r.returncode == 1
+        assert "refused by" in r.stderr.decode() and ": space: 2097152 more bytes do not fit in the " in \
+            r.stderr.decode(), r.stderr
+        # Two transfers that each fit, but not together: the second to write fills the disk.
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 5) + b"a.bin" + struct.pack(">Q", 700 << 10))
+            assert recv_exactly(s, 9) == b"A" + bytes(8)
+            b_data = os.urandom(700 << 10)
+            r = run([SENDFILE, write(os.path.join(d, "b.bin"), b_data), server.peer()], timeout=30)
+            assert r.returncode == 0, r.stderr
+            try:
+                s.sendall(os.urandom(700 << 10))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert recv_exactly(s, 2) == b"V\x01"
+            (n,) = struct.unpack(">H", recv_exactly(s, 2))
+            reason = recv_exactly(s, n).decode()
+        assert reason.startswith("space: write a.bin: No space left on device at byte "), reason
+        assert reason.endswith("; the part was discarded"), reason
+        _, out, _ = server.stop()
+        assert "a.bin" in out and "No space left on device" in out, out
+        assert os.listdir(inbox) == ["b.bin"]  # no a.bin, no part
+        with open(os.path.join(inbox, "b.bin"), "rb") as f:
+            assert f.read() == b_data
+    finally:
+        subprocess.run(["umount", inbox], check=False)
+        shutil.rmtree(d)
+
+
+if __name__ == "__main__":
+    main(globals())
