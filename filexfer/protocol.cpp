@@ -138,6 +138,22 @@ Decoded<Answer> decode_answer(std::span<const char> in) {
   return complete(Answer{false, 0, std::string(in.data() + 3, len)}, 3 + len);
 }
 
+Decoded<std::variant<Answer, Verdict>> decode_answer_or_verdict(std::span<const char> in) {
+  using V = std::variant<Answer, Verdict>;
+  if (in.empty()) return incomplete<V>();
+  if (in[0] != 'V' && in[0] != 'A' && in[0] != 'R') {
+    return invalid<V>("answer: " + type_error(in[0], "'A', 'R' or 'V'"));
+  }
+  if (in[0] == 'V') {
+    auto v = decode_verdict(in);
+    if (!v.complete()) return v.invalid() ? invalid<V>(v.error) : incomplete<V>();
+    return complete<V>(std::move(v.value), v.used);
+  }
+  auto a = decode_answer(in);
+  if (!a.complete()) return a.invalid() ? invalid<V>(a.error) : incomplete<V>();
+  return complete<V>(std::move(a.value), a.used);
+}
+
 Decoded<Trailer> decode_trailer(std::span<const char> in) {
   if (in.empty()) return incomplete<Trailer>();
   if (in[0] != 'H') return invalid<Trailer>("trailer: " + type_error(in[0], "'H'"));

@@ -11,6 +11,9 @@
 //                      TRAILER 'H' + SHA-256 of the whole file (32 bytes)
 //             receiver VERDICT 'V' + 0 (good) or 1 (bad) + reason length (u16) + reason
 //   sender:   END              'E'
+// The sender need not wait for a VERDICT before the next FILE: the receiver
+// may commit several files with one flush to disk and send their VERDICTs
+// later, always in file order, so an ANSWER may come after earlier VERDICTs.
 // Integers are big-endian. A name is 1-255 bytes; a reason at most 1024.
 //
 // classic mode (the course's protocol): the sender writes the bare name, the
@@ -86,6 +89,9 @@ Decoded<Hello> decode_hello(std::span<const char> in);
 /// The sender's next message after a file: another FILE, or END.
 Decoded<std::variant<FileHeader, End>> decode_file_or_end(std::span<const char> in);
 Decoded<Answer> decode_answer(std::span<const char> in);
+/// What the sender reads while it waits for an answer: the ANSWER, or the
+/// VERDICT of an earlier file the receiver has just committed.
+Decoded<std::variant<Answer, Verdict>> decode_answer_or_verdict(std::span<const char> in);
 Decoded<Trailer> decode_trailer(std::span<const char> in);
 Decoded<Verdict> decode_verdict(std::span<const char> in);
 

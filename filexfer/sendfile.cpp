@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -89,7 +90,16 @@ void stream_file(int fd, const Source& s, std::uint64_t from, Hasher& hash, Conn
   }
 }
 
-// The verified protocol: every file over one connection. Returns how many failed.
+// A file sent whole, waiting for the receiver's verdict.
+struct Waiting {
+  const Source* source;
+  Sha256 digest;
+};
+
+// The verified protocol: every file over one connection. Files are
+// pipelined: the next header goes out without waiting for the last verdict,
+// so the receiver can put many small files on disk with one flush. Verdicts
+// come back in file order. Returns how many files failed.
 int send_verified(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
                   const Tracer& tracer) {
   std::string peer;
@@ -97,11 +107,34 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
   tracer.step(3, "dial", peer, calls::dial_tcp, story::connected);
   conn.write_all(encode(Hello{}), "write hello");
   int failed = 0;
+  std::deque<Waiting> waiting;
+  // [7] a verdict: the oldest waiting file is on the receiver's disk, or not.
+  const auto take_verdict = [&](const Verdict& verdict) {
+    if (waiting.empty()) throw BadMessage("read verdict", "a verdict for no file");
+    const Waiting w = waiting.front();
+    waiting.pop_front();
+    tracer.step(7, "read verdict", w.source->name + (verdict.good ? " good" : " bad: " + verdict.reason), calls::read);
+    if (!verdict.good) {
+      std::cerr << program << ": " << w.source->name << ": " << peer << " says: " << verdict.reason << std::endl;
+      ++failed;
+      return;
+    }
+    std::cout << "sent " << w.source->name << " " << w.source->size << " sha256=" << to_hex(w.digest) << std::endl;
+  };
   for (const Source& s : files) {
     // [4] write the name (and the size); [5] read the answer.
     conn.write_all(encode(FileHeader{s.name, s.size}), "write header");
     tracer.step(4, "write name", s.name + ", " + bytes_text(s.size), calls::write);
-    const Answer answer = conn.read_message(decode_answer, "read answer");
+    Answer answer;
+    for (;;) {
+      auto message = conn.read_message(decode_answer_or_verdict, "read answer");
+      if (auto* verdict = std::get_if<Verdict>(&message)) {
+        take_verdict(*verdict);
+        continue;
+      }
+      answer = std::get<Answer>(message);
+      break;
+    }
     if (!answer.accepted) {
       tracer.step(5, "read answer", "refused: " + answer.reason, calls::read);
       std::cerr << program << ": " << s.name << ": refused by " << peer << ": " << answer.reason << std::endl;
@@ -121,11 +154,18 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
       stream_file(fd, s, answer.offset, hash, &conn, &progress);
     } catch (const StepError& e) {
       ::close(fd);
-      // A receiver that gives up mid-file (its disk is full) sends its
-      // verdict first: show that reason rather than "connection reset".
+      // A receiver that gives up mid-file (its disk is full) sends the
+      // verdicts it owes, then this file's: show that reason rather than
+      // "connection reset".
       try {
-        const Verdict early = conn.read_message(decode_verdict, "read verdict");
-        throw StepError("write " + s.name, peer + " says: " + early.reason);
+        for (;;) {
+          const Verdict early = conn.read_message(decode_verdict, "read verdict");
+          if (!waiting.empty()) {
+            take_verdict(early);
+            continue;
+          }
+          throw StepError("write " + s.name, peer + " says: " + early.reason);
+        }
       } catch (const BadMessage&) {
       } catch (const StepError& again) {
         if (again.reason().find(" says: ") != std::string::npos) throw;
@@ -137,17 +177,11 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
     const Sha256 digest = hash.finish();
     tracer.step(6, "write loop", bytes_text(s.size - answer.offset) + " of " + s.name, file_calls::copy_out);
     conn.write_all(encode(Trailer{digest}), "write trailer");
-    // [7] the verdict comes only after the file is on the receiver's disk.
-    const Verdict verdict = conn.read_message(decode_verdict, "read verdict");
-    tracer.step(7, "read verdict", verdict.good ? "good" : "bad: " + verdict.reason, calls::read);
-    if (!verdict.good) {
-      std::cerr << program << ": " << s.name << ": " << peer << " says: " << verdict.reason << std::endl;
-      ++failed;
-      continue;
-    }
-    std::cout << "sent " << s.name << " " << s.size << " sha256=" << to_hex(digest) << std::endl;
+    waiting.push_back({&s, digest});
   }
+  // END makes the receiver commit what it holds; then the last verdicts.
   conn.write_all(encode(End{}), "write end");
+  while (!waiting.empty()) take_verdict(conn.read_message(decode_verdict, "read verdict"));
   conn.shutdown_write();
   tracer.step(8, "close", peer, calls::close, story::shutdown_write);
   return failed;

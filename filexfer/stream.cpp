@@ -89,6 +89,12 @@ void Connection::write_all(std::string_view data, const std::string& step) {
   }
 }
 
+bool Connection::readable() {
+  if (!ahead_.empty()) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
 void Connection::shutdown_write() { ::shutdown(fd_, SHUT_WR); }
 
 int connect_tcp(const std::string& text, std::uint16_t default_port, Family family, double timeout,

@@ -56,6 +56,8 @@ class Connection {
   std::string_view peek(const std::string& step);
   void write_all(std::string_view data, const std::string& step);
   void shutdown_write();
+  /// Whether a read would return at once (bytes are waiting or the peer closed).
+  bool readable();
   /// Bytes already read but not yet consumed.
   std::size_t ahead() const { return ahead_.size(); }
 

@@ -38,6 +38,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   round_trip(fx::decode_file_or_end(in), in,
              [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
              "file header round trip");
+  round_trip(fx::decode_answer_or_verdict(in), in,
+             [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
+             "answer or verdict round trip");
   auto h = fx::decode_file_or_end(in);
   if (h.complete() && std::holds_alternative<fx::FileHeader>(h.value)) {
     const auto& name = std::get<fx::FileHeader>(h.value).name;

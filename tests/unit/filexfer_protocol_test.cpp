@@ -57,6 +57,21 @@ TEST_CASE("protocol messages") {
     CHECK(decode_answer(bytes(std::string("R\x04\x01", 3))).invalid());
     CHECK(decode_verdict(bytes(std::string("V\x02\x00\x00", 4))).error == "verdict: status byte must be 0 or 1");
   }
+  SUBCASE("while waiting for an answer, an earlier file's verdict may come first") {
+    const std::string two = encode(Verdict{true, {}}) + encode(Answer{true, 7, {}});
+    auto first = decode_answer_or_verdict(bytes(two));
+    REQUIRE(first.complete());
+    CHECK(std::get<Verdict>(first.value) == Verdict{true, {}});
+    auto second = decode_answer_or_verdict(bytes(two.substr(first.used)));
+    CHECK(std::get<Answer>(second.value) == Answer{true, 7, {}});
+    CHECK(decode_answer_or_verdict(bytes(encode(Answer{false, 0, "size: big"}))).value ==
+          std::variant<Answer, Verdict>(Answer{false, 0, "size: big"}));
+    CHECK(decode_answer_or_verdict(bytes("V")).status ==
+          Decoded<std::variant<Answer, Verdict>>::Status::incomplete);
+    CHECK(decode_answer_or_verdict(bytes("x")).error == "answer: expected 'A', 'R' or 'V', got byte 0x78");
+    CHECK(decode_answer_or_verdict(bytes(std::string("V\x05\x00\x00", 4))).error ==
+          "verdict: status byte must be 0 or 1");
+  }
   SUBCASE("prints a digest as sha256sum does") {
     Sha256 d{};
     d[0] = 0x0f;

@@ -171,7 +171,7 @@ def test_trace_tells_the_course_steps():
     for pattern in (r"^\[1\] args 1 file\(s\) to 127\.0\.0\.1:\d+ +\(Go: os\.Args \| C: argv\)$",
                     r"^\[2\] stat .*t\.txt: name t\.txt, 7 bytes +\(Go: os\.Stat \| C: stat\)$",
                     r"^\[3\] dial 127\.0\.0\.1:\d+ +\(Go: net\.Dial\(\"tcp\"\) \| C: socket\+connect\)$",
-                    r"^\[5\] read answer accepted \(ok\)", r"^\[7\] read verdict good"):
+                    r"^\[5\] read answer accepted \(ok\)", r"^\[7\] read verdict t\.txt good"):
         assert re.search(pattern, err, re.M), (pattern, err)
     _, _, server_err = server.stop()
     assert re.search(r"^\[6\] create \.t\.txt\.7\.part +\(Go: os\.Create", server_err, re.M), server_err
