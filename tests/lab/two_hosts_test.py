@@ -67,5 +67,69 @@ def test_sendfile_between_two_hosts():
     assert f"{NAME}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
 
 
+def wait_for_line(proc, text, lines=50):
+    """The first of the next `lines` stdout lines containing `text` (each within 20 s)."""
+    for _ in range(lines):
+        line = t.read_line(proc, 20)
+        if line is None or text in line:
+            return line
+    return None
+
+
+def test_a_cut_cable_then_a_resume_through_a_slow_link():
+    """With a rate limit, a transfer takes seconds; the cable is cut halfway:
+    both sides give up within their idle timeout, leaving only the part file;
+    with the cable back, the same sendfile resumes and completes."""
+    if os.geteuid() != 0:
+        t.skip("network namespaces need root; CI runs as root")
+    t.need_tool("ip")
+    t.need_tool("tc")
+    name = NAME + "c"
+    lab("up", name, "--rate", "16mbit")
+    work = tempfile.mkdtemp(prefix="socklab-lab-")
+    recv = None
+    try:
+        inbox = os.path.join(work, "in")
+        os.mkdir(inbox)
+        data = os.urandom(8 << 20)  # about 4 s at 16 Mbit/s
+        src = os.path.join(work, "cut.bin")
+        with open(src, "wb") as f:
+            f.write(data)
+        recv = subprocess.Popen(["ip", "netns", "exec", f"{name}-b", t.binary("recvfile"), "-l", "10.77.0.2:0",
+                                 "--dir", inbox, "--idle-timeout", "2"], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        first = t.read_line(recv, 10)
+        assert first and first.startswith("listening on 10.77.0.2:"), first
+        peer = "10.77.0.2:" + first.rsplit(":", 1)[1]
+        send = ["ip", "netns", "exec", f"{name}-a", t.binary("sendfile"), "--timeout", "2", src, peer]
+        sender = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        part = os.path.join(inbox, f".cut.bin.{len(data)}.part")
+        t.wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > (1 << 20), timeout=30,
+                     what="a megabyte through the slow link")
+        lab("cut", name)
+        out, err = sender.communicate(timeout=20)  # gives up after 2 s without progress
+        assert sender.returncode == 1, (out, err)
+        assert "idle timeout" in err.decode(), err
+        assert wait_for_line(recv, "failed 10.77.0.1:"), "recvfile did not give up on the silent sender"
+        assert os.listdir(inbox) == [os.path.basename(part)]  # no final file, the part kept
+        kept = os.path.getsize(part)
+        assert 0 < kept < len(data)
+        lab("mend", name)
+        r = subprocess.run(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode().strip() == f"sent cut.bin {len(data)} sha256={hashlib.sha256(data).hexdigest()}"
+        line = wait_for_line(recv, "resuming at byte")
+        assert line and f"resuming at byte {kept}" in line, (line, kept)
+        with open(os.path.join(inbox, "cut.bin"), "rb") as f:
+            assert f.read() == data
+    finally:
+        if recv is not None:
+            recv.terminate()
+            recv.wait(10)
+        lab("down", name, check=False)
+        shutil.rmtree(work, ignore_errors=True)
+    assert f"{name}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
+
+
 if __name__ == "__main__":
     t.main(globals())
