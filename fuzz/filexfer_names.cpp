@@ -2,12 +2,16 @@
 // a stranger's file name and our directory.
 // Property beyond "no crash": anything accepted is one safe path component
 // (1-255 bytes, no '/', no NUL or control byte, not "." or "..", no leading
-// '.'), and its part file name is hidden, at most 255 bytes, without '/'.
+// '.'), valid UTF-8 by the C library's own decoder (mbrtowc in C.UTF-8) with
+// no C1 control or direction override, and its part file name is hidden, at
+// most 255 bytes, without '/'.
 // A refusal always names the guard ("name: ...").
 // fuzz-links: filexfer/guards.cpp
 
+#include <clocale>
 #include <cstddef>
 #include <cstdint>
+#include <cwchar>
 #include <string>
 #include <string_view>
 
@@ -25,6 +29,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(name.front() != '.', "an accepted name is not hidden");
   for (unsigned char c : name) {
     FUZZ_CHECK(c != '/' && c >= 0x20 && c != 0x7f, "an accepted name has no '/', NUL or control byte");
+  }
+  static const bool utf8_locale = std::setlocale(LC_CTYPE, "C.UTF-8") != nullptr;
+  if (utf8_locale) {
+    std::mbstate_t state{};
+    for (std::size_t at = 0; at < name.size();) {
+      wchar_t wc = 0;
+      const std::size_t used = std::mbrtowc(&wc, name.data() + at, name.size() - at, &state);
+      FUZZ_CHECK(used != static_cast<std::size_t>(-1) && used != static_cast<std::size_t>(-2) && used != 0,
+                 "an accepted name is valid UTF-8");
+      FUZZ_CHECK(!(wc >= 0x80 && wc <= 0x9f), "an accepted name has no C1 control");
+      FUZZ_CHECK(!(wc >= 0x202a && wc <= 0x202e) && !(wc >= 0x2066 && wc <= 0x2069) && wc != 0x200e && wc != 0x200f,
+                 "an accepted name has no direction control");
+      at += used;
+    }
   }
   const std::string part = socklab::filexfer::part_name(name, size * 977);
   FUZZ_CHECK(part.size() <= 255 && part.front() == '.', "a part name is hidden and at most 255 bytes");
