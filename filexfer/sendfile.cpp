@@ -9,8 +9,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -69,24 +71,47 @@ int open_source(const Source& s) {
   return fd;
 }
 
-// Reads exactly `n` bytes of `fd` into the hash (and into `conn` unless null),
-// with a progress bar. Fails if the file got shorter since it was stat'ed.
-void stream_file(int fd, const Source& s, std::uint64_t from, Hasher& hash, Connection* conn, Progress* progress) {
+// The SHA-256 of the whole file, computed while the content goes out: the
+// file is read a second time (from the page cache), on another thread, so
+// hashing is not on the sending path. Fails if the file got shorter.
+Sha256 hash_file(int fd, const Source& s) {
+  Hasher hash;
   std::vector<char> buffer(chunk_size);
-  std::uint64_t done = 0;
-  const std::uint64_t end = conn ? s.size : from;
-  std::uint64_t at = conn ? from : 0;
-  while (at < end) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), end - at));
-    const ssize_t n = ::read(fd, buffer.data(), want);
+  for (std::uint64_t at = 0; at < s.size;) {
+    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), s.size - at));
+    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(at));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw StepError("read " + s.path, std::strerror(errno));
     if (n == 0) throw StepError("read " + s.path, "the file got shorter while it was being sent");
     hash.update({buffer.data(), static_cast<std::size_t>(n)});
-    if (conn) conn->write_all({buffer.data(), static_cast<std::size_t>(n)}, "write " + s.name);
     at += static_cast<std::uint64_t>(n);
-    done += static_cast<std::uint64_t>(n);
-    if (progress) progress->update(from + done);
+  }
+  return hash.finish();
+}
+
+// [6] the content from `from` to the end, and the hash of all of it.
+// sendfile(2) moves the bytes from the page cache to the socket inside the
+// kernel; the hash is computed at the same time on a second thread.
+Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, const Options& options) {
+  const int fd = open_source(s);
+  Progress progress(s.name, s.size, isatty(STDERR_FILENO) && !options.common.quiet);
+  auto hashing = std::async(std::launch::async, [fd, &s] { return hash_file(fd, s); });
+  try {
+    conn.send_file(fd, from, s.size - from, "write " + s.name,
+                   [&](std::uint64_t sent) { progress.update(from + sent); });
+  } catch (...) {
+    hashing.wait();
+    ::close(fd);
+    throw;
+  }
+  progress.finish();
+  try {
+    const Sha256 digest = hashing.get();
+    ::close(fd);
+    return digest;
+  } catch (...) {
+    ::close(fd);
+    throw;
   }
 }
 
@@ -146,14 +171,10 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
                 answer.offset ? "accepted, resume from byte " + std::to_string(answer.offset) : "accepted (ok)",
                 calls::read);
     // [6] the content: the part the receiver lacks, hashing the whole file.
-    const int fd = open_source(s);
-    Hasher hash;
-    Progress progress(s.name, s.size, isatty(STDERR_FILENO) && !options.common.quiet);
+    Sha256 digest;
     try {
-      stream_file(fd, s, answer.offset, hash, nullptr, nullptr);  // the bytes it already has: hash only
-      stream_file(fd, s, answer.offset, hash, &conn, &progress);
-    } catch (const StepError& e) {
-      ::close(fd);
+      digest = send_content(conn, s, answer.offset, options);
+    } catch (const StepError&) {
       // A receiver that gives up mid-file (its disk is full) sends the
       // verdicts it owes, then this file's: show that reason rather than
       // "connection reset".
@@ -172,9 +193,6 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
       }
       throw;
     }
-    ::close(fd);
-    progress.finish();
-    const Sha256 digest = hash.finish();
     tracer.step(6, "write loop", bytes_text(s.size - answer.offset) + " of " + s.name, file_calls::copy_out);
     conn.write_all(encode(Trailer{digest}), "write trailer");
     waiting.push_back({&s, digest});
@@ -186,6 +204,7 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
   tracer.step(8, "close", peer, calls::close, story::shutdown_write);
   return failed;
 }
+
 
 // The course's protocol: name, "ok", content, close; one file per connection.
 int send_classic(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
@@ -208,17 +227,7 @@ int send_classic(const std::vector<Source>& files, const Options& options, const
       ++failed;
       continue;
     }
-    const int fd = open_source(s);
-    Hasher hash;
-    Progress progress(s.name, s.size, isatty(STDERR_FILENO) && !options.common.quiet);
-    try {
-      stream_file(fd, s, 0, hash, &conn, &progress);
-    } catch (...) {
-      ::close(fd);
-      throw;
-    }
-    ::close(fd);
-    progress.finish();
+    const Sha256 digest = send_content(conn, s, 0, options);
     tracer.step(6, "write loop", bytes_text(s.size), file_calls::copy_out);
     // Closing is the only "end of file" this protocol has: FIN, then wait
     // for the receiver's own close, so we know it read everything.
@@ -227,7 +236,7 @@ int send_classic(const std::vector<Source>& files, const Options& options, const
     char rest[256];
     while (conn.read_some(rest, "wait for the receiver to close") > 0) {
     }
-    std::cout << "sent " << s.name << " " << s.size << " sha256=" << to_hex(hash.finish())
+    std::cout << "sent " << s.name << " " << s.size << " sha256=" << to_hex(digest)
               << " (classic: the receiver cannot verify it)" << std::endl;
   }
   return failed;
@@ -235,6 +244,7 @@ int send_classic(const std::vector<Source>& files, const Options& options, const
 
 int run(const Options& options) {
   const Tracer tracer(options.common.trace, std::cerr);
+  std::signal(SIGPIPE, SIG_IGN);  // sendfile(2) to a closed connection: EPIPE, not death
   const std::string peer = options.args.back();
   const std::vector<std::string> paths(options.args.begin(), options.args.end() - 1);
   tracer.step(1, "args", std::to_string(paths.size()) + " file(s) to " + peer, file_calls::args);

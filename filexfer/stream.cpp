@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -86,6 +87,24 @@ void Connection::write_all(std::string_view data, const std::string& step) {
     }
     // The peer's receive window is full: wait until it reads (the sliding window at work).
     if (!wait(POLLOUT)) throw StepError(step, "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+  }
+}
+
+std::uint64_t Connection::send_file_some(int file_fd, std::uint64_t offset, std::uint64_t count,
+                                         const std::string& step) {
+  for (;;) {
+    off_t at = static_cast<off_t>(offset);
+    const ssize_t n = ::sendfile(fd_, file_fd, &at, std::min<std::uint64_t>(count, 4 << 20));
+    if (n > 0) return static_cast<std::uint64_t>(n);
+    if (n == 0) throw StepError(step, "the file got shorter while it was being sent");
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      throw StepError(step, errno == EPIPE || errno == ECONNRESET ? "the peer closed the connection"
+                                                                  : std::strerror(errno));
+    }
+    if (!wait(POLLOUT)) {
+      throw StepError(step, "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+    }
   }
 }
 

@@ -55,6 +55,18 @@ class Connection {
   /// The first bytes without consuming them (at least one unless end of stream).
   std::string_view peek(const std::string& step);
   void write_all(std::string_view data, const std::string& step);
+  /// Sends `count` bytes of the file `file_fd` from `offset` with sendfile(2):
+  /// the kernel copies from the page cache to the socket, never through our
+  /// memory. `progress(bytes_sent_so_far)` after each piece.
+  template <class OnProgress>
+  void send_file(int file_fd, std::uint64_t offset, std::uint64_t count, const std::string& step,
+                 OnProgress progress) {
+    std::uint64_t sent = 0;
+    while (sent < count) {
+      sent += send_file_some(file_fd, offset + sent, count - sent, step);
+      progress(sent);
+    }
+  }
   void shutdown_write();
   /// Whether a read would return at once (bytes are waiting or the peer closed).
   bool readable();
@@ -63,6 +75,7 @@ class Connection {
 
  private:
   void fill(const std::string& step);
+  std::uint64_t send_file_some(int file_fd, std::uint64_t offset, std::uint64_t count, const std::string& step);
   bool wait(short events);
   int fd_;
   int idle_ms_;
