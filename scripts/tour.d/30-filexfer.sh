@@ -13,6 +13,8 @@ tell "A hostile sender asks for '../../etc/passwd' in the course's own protocol;
 show_sh "printf '../../etc/passwd' | nc -q 1 127.0.0.1 $SERVER_PORT; echo"
 tell "Sending the same file again is refused too: recvfile never overwrites without --overwrite."
 show sendfile "$TOUR_TMP/send/hello.txt" "$SERVER_ADDR" || true
+tell "The inbox holds exactly the two files: no part file left, nothing named passwd anywhere."
+show ls -A "$TOUR_TMP/inbox"
 stop_server
 tell "What recvfile logged:"
 cat "$SERVER_LOG"
