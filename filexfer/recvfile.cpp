@@ -21,6 +21,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <mutex>
 #include <set>
@@ -315,9 +316,15 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
                   (offset ? ", resuming at byte " + std::to_string(offset) : ""));
 
   // [7] exactly size - offset bytes. If the connection breaks, the part
-  // stays for the next attempt to resume.
+  // stays for the next attempt to resume (unless it holds nothing).
   part->keep();
   Progress progress(h.name, h.size, isatty(STDERR_FILENO) && !shared.options.common.quiet);
+  struct DropEmpty {
+    PartFile& part;
+    ~DropEmpty() {
+      if (std::uncaught_exceptions() > 0) part.remove_if_empty();
+    }
+  } drop_empty{*part};
   for (std::uint64_t at = offset; at < h.size;) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), h.size - at));
     const std::size_t n = conn.read_some({buffer.data(), want}, "read " + h.name);

@@ -243,5 +243,32 @@ def test_names_with_spaces_and_utf8_arrive_as_they_are():
     shutil.rmtree(d)
 
 
+def test_max_transfers_and_idle_timeout():
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"), "--max-transfers", "2", "--idle-timeout", "1")
+    holders = []
+    for i in range(2):  # two senders that start a file and then say nothing
+        s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 6) + f"hold{i}!".encode()[:6] + struct.pack(">Q", 10))
+        assert recv_exactly(s, 1) == b"A"
+        holders.append(s)
+    assert offer(server.port, b"third.txt", 3) == ("R", "max-transfers: 2 transfers already running")
+    # The idle timeout drops the silent holders (each within about a second).
+    for s in holders:
+        s.settimeout(10)
+        recv_exactly(s, 8)
+        assert s.recv(100) == b"", "recvfile should close a silent sender"
+        s.close()
+    src = os.path.join(d, "late.txt")
+    with open(src, "wb") as f:
+        f.write(b"late")
+    r = run([SENDFILE, src, server.peer()])
+    assert r.returncode == 0, r.stderr
+    _, out, _ = server.stop()
+    assert out.count("(idle timeout)") >= 2, out
+    assert sorted(os.listdir(os.path.join(d, "in"))) == ["late.txt"]  # the holders sent nothing: no part
+    shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     main(globals())
