@@ -197,7 +197,7 @@ struct Session {
   Shared& shared;
   Connection& conn;
   std::string peer;
-  std::vector<char> buffer = std::vector<char>(chunk_size);
+  std::vector<char> buffer;  // allocated with the first accepted file, so refused peers cost no memory
   std::vector<Received> pending;
   std::uint64_t pending_bytes = 0;
 };
@@ -279,6 +279,7 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
     check_target(shared, h.name);
     part = std::make_unique<PartFile>(shared.dir_fd, part_name(h.name, h.size));
     part->open(false);
+    buffer.resize(chunk_size);
     // Resume: what an earlier, broken transfer left is hashed and kept.
     offset = resume_offset(part->size(), h.size);
     if (offset != part->size() && ::ftruncate(part->fd(), 0) != 0) {
@@ -391,7 +392,7 @@ constexpr std::size_t max_pending_files = 128;
 constexpr std::uint64_t max_pending_bytes = 64 << 20;
 
 bool receive_verified(Shared& shared, Connection& conn, const std::string& peer, bool over_limit, bool allowed_peer) {
-  Session session{shared, conn, peer, std::vector<char>(chunk_size), {}, 0};
+  Session session{shared, conn, peer, {}, {}, 0};
   bool all_good = true;
   try {
     read_header(shared, conn, decode_hello, peer);
