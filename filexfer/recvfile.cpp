@@ -26,6 +26,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -524,6 +525,9 @@ void on_signal(int) {
   [[maybe_unused]] ssize_t ignored = ::write(stop_pipe[1], &c, 1);
 }
 
+// Connections beyond --max-transfers that may wait for their refusal.
+constexpr std::size_t max_waiting_connections = 512;
+
 int run(const Options& options) {
   const int dir_fd = ::open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.dir, std::strerror(errno));
@@ -554,6 +558,7 @@ int run(const Options& options) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
+  raise_open_file_limit();  // a descriptor per connection, two per transfer
 
   int status = 0;
   std::vector<Worker> workers;
@@ -568,7 +573,12 @@ int run(const Options& options) {
     sockaddr_storage from{};
     socklen_t len = sizeof from;
     const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC);
-    if (fd < 0) continue;  // EMFILE, a peer gone before accept: go on
+    if (fd < 0) {
+      // Out of descriptors (EMFILE): the listener stays readable, so pause
+      // rather than spin until a transfer ends. A peer gone already: go on.
+      if (errno == EMFILE || errno == ENFILE) ::poll(&p[1], 1, 50);
+      continue;
+    }
     asio::ip::tcp::endpoint peer_ep;
     std::memcpy(peer_ep.data(), &from, std::min<std::size_t>(len, peer_ep.capacity()));
     peer_ep.resize(len);
@@ -581,20 +591,39 @@ int run(const Options& options) {
       break;
     }
     bool over_limit;
+    bool flood;
     {
       std::lock_guard lock(shared.mutex);
       over_limit = shared.active.size() >= options.max_transfers;
-      shared.active.insert(fd);
+      // Connections over the limit still get a thread to hear which guard
+      // refused them, but only so many: a flood is closed at once.
+      flood = shared.active.size() >= options.max_transfers + max_waiting_connections;
+      if (!flood) shared.active.insert(fd);
+    }
+    if (flood) {
+      ::close(fd);
+      shared.log.line("close " + peer + " (max-transfers: more than " +
+                      std::to_string(options.max_transfers + max_waiting_connections) + " connections)");
+      continue;
     }
     reap(workers);
     auto done = std::make_shared<std::atomic<bool>>(false);
-    workers.push_back({std::thread([&shared, fd, peer, over_limit, allowed_peer, done] {
-                         serve(shared, fd, peer, over_limit, allowed_peer);
-                         std::lock_guard lock(shared.mutex);
-                         shared.active.erase(fd);
-                         done->store(true);
-                       }),
-                       done});
+    try {
+      workers.push_back({std::thread([&shared, fd, peer, over_limit, allowed_peer, done] {
+                           serve(shared, fd, peer, over_limit, allowed_peer);
+                           std::lock_guard lock(shared.mutex);
+                           shared.active.erase(fd);
+                           done->store(true);
+                         }),
+                         done});
+    } catch (const std::system_error& e) {  // no thread to be had: this peer waits for nobody
+      {
+        std::lock_guard lock(shared.mutex);
+        shared.active.erase(fd);
+      }
+      ::close(fd);
+      shared.log.line("close " + peer + " (no thread: " + e.what() + ")");
+    }
   }
   // Stopping: wake every transfer (a shutdown ends its blocking waits) and
   // wait for them. A transfer cut here leaves only its hidden part file.

@@ -10,6 +10,7 @@ import struct
 import subprocess
 import tempfile
 import threading
+import time
 
 from socklab_test import binary, main, recv_exactly, run, spawn, start_server, wait_until
 
@@ -199,6 +200,33 @@ def test_a_full_disk_refuses_or_discards_and_says_so():
     finally:
         subprocess.run(["umount", inbox], check=False)
         shutil.rmtree(d)
+
+
+def test_a_connection_flood_is_bounded_and_service_continues():
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"), "--max-transfers", "2")
+    flood = []
+    try:
+        for _ in range(600):  # 2 transfers + 512 waiting for their refusal; the rest closed at once
+            flood.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+        line = server.wait_for_line(r"^close .*\(max-transfers: more than 514 connections\)$")
+        assert line
+    finally:
+        for s in flood:
+            s.close()
+    src = write(os.path.join(d, "after.txt"), b"still here")
+    r = None
+    for _ in range(50):  # the flood's threads end as their sockets close
+        r = run([SENDFILE, src, server.peer()])
+        if r.returncode == 0:
+            break
+        assert "max-transfers" in r.stderr.decode(), r.stderr
+        time.sleep(0.1)
+    assert r.returncode == 0, r.stderr
+    status, _, _ = server.stop()
+    assert status == 0
+    assert os.listdir(os.path.join(d, "in")) == ["after.txt"]
+    shutil.rmtree(d)
 
 
 if __name__ == "__main__":
