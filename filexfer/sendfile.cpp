@@ -95,7 +95,9 @@ Sha256 hash_file(int fd, const Source& s) {
 Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, const Options& options) {
   const int fd = open_source(s);
   Progress progress(s.name, s.size, isatty(STDERR_FILENO) && !options.common.quiet);
-  auto hashing = std::async(std::launch::async, [fd, &s] { return hash_file(fd, s); });
+  // A small file is hashed afterwards on this thread: starting a thread costs more.
+  const auto policy = s.size > chunk_size ? std::launch::async : std::launch::deferred;
+  auto hashing = std::async(policy, [fd, &s] { return hash_file(fd, s); });
   try {
     conn.send_file(fd, from, s.size - from, "write " + s.name,
                    [&](std::uint64_t sent) { progress.update(from + sent); });
