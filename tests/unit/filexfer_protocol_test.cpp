@@ -72,6 +72,27 @@ TEST_CASE("protocol messages") {
     CHECK(decode_answer_or_verdict(bytes(std::string("V\x05\x00\x00", 4))).error ==
           "verdict: status byte must be 0 or 1");
   }
+  SUBCASE("every message cut short asks for more, never decodes") {
+    using S = Decoded<Answer>::Status;
+    CHECK(decode_hello(bytes(std::string("\0SL", 3))).status == Decoded<Hello>::Status::incomplete);
+    CHECK(decode_answer(bytes(encode(Answer{true, 1, {}}).substr(0, 8))).status == S::incomplete);
+    CHECK(decode_answer(bytes(encode(Answer{false, 0, "exists: x"}).substr(0, 5))).status == S::incomplete);
+    CHECK(decode_trailer(bytes(encode(Trailer{}).substr(0, 32))).status == Decoded<Trailer>::Status::incomplete);
+    CHECK(decode_verdict(bytes(encode(Verdict{false, "why"}).substr(0, 6))).status ==
+          Decoded<Verdict>::Status::incomplete);
+  }
+  SUBCASE("rejects a wrong type byte for every message") {
+    CHECK(decode_trailer(bytes("xyz")).error == "trailer: expected 'H', got byte 0x78");
+    CHECK(decode_verdict(bytes("A")).error == "verdict: expected 'V', got byte 0x41");
+    CHECK(decode_hello(bytes(std::string("\0SLFX\x01", 6))).error == "not the socklab protocol");
+  }
+  SUBCASE("rejects a verdict reason over 1024 bytes and cuts an encoded one to 1024") {
+    CHECK(decode_verdict(bytes(std::string("V\x01\x04\x01", 4))).error == "verdict: reason of 1025 bytes is too long");
+    const std::string long_reason(2000, 'r');
+    auto d = decode_verdict(bytes(encode(Verdict{false, long_reason})));
+    REQUIRE(d.complete());
+    CHECK(d.value.reason == long_reason.substr(0, 1024));
+  }
   SUBCASE("prints a digest as sha256sum does") {
     Sha256 d{};
     d[0] = 0x0f;

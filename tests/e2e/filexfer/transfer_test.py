@@ -209,5 +209,50 @@ def test_bad_command_lines():
     assert r.stderr.decode().strip() == "recvfile: open --dir /nonexistent: No such file or directory"
 
 
+def test_ipv6_loopback():
+    d = workdir()
+    src = write(os.path.join(d, "six.txt"), b"over IPv6\n")
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"), listen="[::1]:0")
+    assert server.address.startswith("[::1]:"), server.address
+    r = run([SENDFILE, src, server.address])
+    assert r.returncode == 0, r.stderr
+    _, out, _ = server.stop()
+    assert "open [::1]:" in out, out
+    assert os.listdir(os.path.join(d, "in")) == ["six.txt"]
+    shutil.rmtree(d)
+
+
+def test_a_progress_bar_on_a_terminal_only():
+    import pty
+    d = workdir()
+    data = os.urandom(4 << 20)
+    src = write(os.path.join(d, "bar.bin"), data)
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([SENDFILE, src, server.peer()], stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, _ = proc.communicate(timeout=30)
+    seen = b""
+    while True:  # the terminal's side: everything sendfile drew
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: sendfile has closed its end
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(master)
+    assert proc.returncode == 0
+    bar = seen.decode(errors="replace")
+    assert "bar.bin [" in bar and "4.0 MiB / 4.0 MiB 100%" in bar, bar
+    assert "/s" in bar, bar
+    assert out.decode().strip() == f"sent bar.bin {len(data)} sha256={sha(data)}"  # stdout stays clean
+    piped = write(os.path.join(d, "piped.bin"), data)
+    r = run([SENDFILE, piped, server.peer()])  # stderr a pipe: no bar at all
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+    server.stop()
+    shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     main(globals())
