@@ -82,13 +82,15 @@ struct Refused {
 };
 
 // The part file of one transfer: created hidden, locked, renamed into place
-// only when complete. Closed (and, unless kept, removed) when destroyed.
+// only when complete. Closed when destroyed, and removed first if marked so
+// (while the lock is still held, so no other transfer has opened it).
 class PartFile {
  public:
   PartFile(int dir_fd, std::string name) : dir_fd_(dir_fd), name_(std::move(name)) {}
   ~PartFile() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ < 0) return;
     if (remove_) ::unlinkat(dir_fd_, name_.c_str(), 0);
+    ::close(fd_);
   }
   // O_NOFOLLOW: a symlink planted under the part's name is never followed.
   // The lock makes a second transfer of the same file wait its turn.
@@ -114,9 +116,9 @@ class PartFile {
   int fd() const { return fd_; }
   const std::string& name() const { return name_; }
   void keep() { remove_ = false; }
-  // A part this transfer just created holds nothing worth keeping.
+  // A part that holds no byte is not worth keeping.
   void remove_if_empty() {
-    if (size() == 0) ::unlinkat(dir_fd_, name_.c_str(), 0);
+    if (size() == 0) remove_ = true;
   }
   void remove() { remove_ = true; }
 
@@ -124,7 +126,7 @@ class PartFile {
   int dir_fd_;
   std::string name_;
   int fd_ = -1;
-  bool remove_ = true;
+  bool remove_ = false;
 };
 
 void write_file(int fd, const char* data, std::size_t n, const std::string& name) {
@@ -257,6 +259,15 @@ void flush(Session& session) {
   }
 }
 
+// When a transfer fails, a part that holds no byte is removed; one with
+// bytes stays for a resume.
+struct DropEmptyOnError {
+  PartFile* part = nullptr;
+  ~DropEmptyOnError() {
+    if (part && std::uncaught_exceptions() > 0) part->remove_if_empty();
+  }
+};
+
 // One file of the verified protocol, after its header. Returns true if it
 // arrived whole with the right hash (its verdict waits in session.pending).
 bool receive_verified_file(Session& session, const FileHeader& h, bool over_limit) {
@@ -266,6 +277,7 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
   std::vector<char>& buffer = session.buffer;
   shared.tracer.step(4, "read name", h.name + ", " + bytes_text(h.size) + " from " + peer, calls::read);
   std::unique_ptr<PartFile> part;
+  DropEmptyOnError drop_empty;
   std::uint64_t offset = 0;
   Hasher hash;
   try {
@@ -279,7 +291,8 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
     }
     check_target(shared, h.name);
     part = std::make_unique<PartFile>(shared.dir_fd, part_name(h.name, h.size));
-    part->open(false);
+    part->open(false);  // what it holds stays for a resume, unless it is empty
+    drop_empty.part = part.get();
     buffer.resize(chunk_size);
     // Resume: what an earlier, broken transfer left is hashed and kept.
     offset = resume_offset(part->size(), h.size);
@@ -307,7 +320,6 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
     shared.tracer.step(5, "write answer", "refused: " + r.reason, calls::write);
     shared.log.line("refused " + (check_name(h.name) ? std::string("a file") : h.name) + " from " + peer + ": " +
                     r.reason);
-    if (part) part->keep();  // another transfer's part (busy), or ours untouched: leave it
     return false;
   }
   conn.write_all(encode(Answer{true, offset, {}}), "write answer");
@@ -319,14 +331,7 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
 
   // [7] exactly size - offset bytes. If the connection breaks, the part
   // stays for the next attempt to resume (unless it holds nothing).
-  part->keep();
   Progress progress(h.name, h.size, isatty(STDERR_FILENO) && !shared.options.common.quiet);
-  struct DropEmpty {
-    PartFile& part;
-    ~DropEmpty() {
-      if (std::uncaught_exceptions() > 0) part.remove_if_empty();
-    }
-  } drop_empty{*part};
   for (std::uint64_t at = offset; at < h.size;) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), h.size - at));
     const std::size_t n = conn.read_some({buffer.data(), want}, "read " + h.name);
@@ -446,6 +451,7 @@ bool receive_classic(Shared& shared, Connection& conn, const std::string& peer, 
     check_target(shared, name);
     part = std::make_unique<PartFile>(shared.dir_fd, "." + name + ".classic.part");
     part->open(true);
+    part->remove();  // until it is committed: a classic file cut short is not kept
   } catch (const Refused& r) {
     conn.write_all("refused: " + r.reason, "write answer");
     shared.log.line("refused " + (check_name(name) ? std::string("a file") : name) + " from " + peer +
