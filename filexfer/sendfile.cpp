@@ -278,7 +278,8 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", options.connect_timeout, "give up connecting after this many seconds")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
-  app.add_option("--timeout", options.idle_timeout, "give up when the receiver is silent this many seconds")
+  app.add_option("--timeout,--idle-timeout", options.idle_timeout,
+                 "give up when the receiver is silent this many seconds")
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   add_family_flags(app, options.family);
