@@ -229,5 +229,29 @@ def test_a_connection_flood_is_bounded_and_service_continues():
     shutil.rmtree(d)
 
 
+def test_the_real_receiver_killed_mid_file():
+    """recvfile stopped mid-file (SIGSTOP holds it there), then SIGKILLed: the
+    kernel resets its connections, and sendfile says so and exits 1."""
+    import signal
+    d = workdir()
+    src = os.path.join(d, "zeros.bin")
+    with open(src, "wb") as f:
+        f.truncate(256 << 20)  # sparse: cheap to make, real bytes to send
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    sender = spawn([SENDFILE, src, server.peer()], stdin=subprocess.DEVNULL)
+    part = os.path.join(d, "in", f".zeros.bin.{256 << 20}.part")
+    wait_until(lambda: os.path.exists(part), what="the part file")
+    server.proc.send_signal(signal.SIGSTOP)
+    assert sender.poll() is None, "sendfile finished before the receiver stopped"
+    server.proc.kill()
+    server.proc.wait(10)
+    _, err = sender.communicate(timeout=30)
+    assert sender.returncode == 1
+    assert err.decode().strip() in ("sendfile: write zeros.bin: the peer reset the connection",
+                                    "sendfile: write zeros.bin: the peer closed the connection"), err
+    assert "zeros.bin" not in os.listdir(os.path.join(d, "in"))  # only the part
+    shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     main(globals())
