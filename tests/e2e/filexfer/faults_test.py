@@ -253,5 +253,36 @@ def test_the_real_receiver_killed_mid_file():
     shutil.rmtree(d)
 
 
+def test_the_real_sender_killed_twice_then_resumed():
+    d = workdir()
+    src = os.path.join(d, "z.bin")
+    size = 256 << 20
+    with open(src, "wb") as f:
+        f.truncate(size)
+        f.seek(size // 2)
+        f.write(b"the middle")  # something to hash besides zeros
+    with open(src, "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    part = os.path.join(d, "in", f".z.bin.{size}.part")
+    kept = 0
+    for _ in range(2):
+        sender = spawn([SENDFILE, src, server.peer()], stdin=subprocess.DEVNULL)
+        wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > kept, what="the part growing")
+        sender.kill()
+        sender.wait(10)
+        wait_until(lambda: "failed 127.0.0.1:" in (server.read_line() or ""), what="recvfile noticing")
+        assert os.listdir(os.path.join(d, "in")) == [os.path.basename(part)]  # no final file
+        assert kept < os.path.getsize(part) < size
+        kept = os.path.getsize(part)
+    r = run([SENDFILE, src, server.peer()], timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.decode().strip() == f"sent z.bin {size} sha256={digest}"
+    _, out, _ = server.stop()
+    assert f"resuming at byte {kept}" in out, out
+    assert os.listdir(os.path.join(d, "in")) == ["z.bin"]
+    shutil.rmtree(d)
+
+
 if __name__ == "__main__":
     main(globals())
