@@ -63,11 +63,13 @@ std::optional<std::string> check_name(std::string_view name) {
     if (c == 0) return "name: contains a NUL byte";
     if (c < 0x20 || c == 0x7f) return "name: contains the control byte " + hex_byte(c);
     const Utf8Char u = next_utf8(name, at);
-    if (u.length == 0) return "name: not valid UTF-8 at byte " + std::to_string(at) + " (" + hex_byte(c) + ")";
+    if (u.length == 0)
+      return "name: not valid UTF-8 at byte " + std::to_string(at) + " (" + hex_byte(c) + ")";
     if (u.code >= 0x80 && u.code <= 0x9f) return "name: contains the control character " + code_point(u.code);
-    if ((u.code >= 0x202a && u.code <= 0x202e) || (u.code >= 0x2066 && u.code <= 0x2069) || u.code == 0x200e ||
-        u.code == 0x200f) {
-      return "name: contains the direction control " + code_point(u.code) + " (it changes how the name reads)";
+    if ((u.code >= 0x202a && u.code <= 0x202e) || (u.code >= 0x2066 && u.code <= 0x2069) ||
+        u.code == 0x200e || u.code == 0x200f) {
+      return "name: contains the direction control " + code_point(u.code) +
+             " (it changes how the name reads)";
     }
     at += u.length;
   }
@@ -81,7 +83,9 @@ std::optional<std::string> check_space(std::uint64_t needed, std::uint64_t avail
          " bytes free";
 }
 
-std::uint64_t resume_offset(std::uint64_t part_size, std::uint64_t size) { return part_size > size ? 0 : part_size; }
+std::uint64_t resume_offset(std::uint64_t part_size, std::uint64_t size) {
+  return part_size > size ? 0 : part_size;
+}
 
 std::string part_name(std::string_view name, std::uint64_t size) {
   std::string part = "." + std::string(name) + "." + std::to_string(size) + ".part";

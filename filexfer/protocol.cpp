@@ -14,7 +14,8 @@ void put_u64(std::string& out, std::uint64_t v) {
 }
 std::uint64_t get_uint(std::span<const char> in, std::size_t at, int bytes) {
   std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
+  for (int i = 0; i < bytes; ++i)
+    v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
   return v;
 }
 
@@ -40,8 +41,8 @@ Decoded<T> complete(T value, std::size_t used) {
 
 std::string type_error(char got, std::string_view wanted) {
   char text[80];
-  std::snprintf(text, sizeof text, "expected %.*s, got byte 0x%02x", static_cast<int>(wanted.size()), wanted.data(),
-                static_cast<unsigned char>(got));
+  std::snprintf(text, sizeof text, "expected %.*s, got byte 0x%02x", static_cast<int>(wanted.size()),
+                wanted.data(), static_cast<unsigned char>(got));
   return text;
 }
 
@@ -49,7 +50,8 @@ std::string type_error(char got, std::string_view wanted) {
 Decoded<FileHeader> decode_file_body(std::span<const char> in) {
   if (in.size() < 3) return incomplete<FileHeader>();
   const std::size_t len = get_uint(in, 1, 2);
-  if (len == 0 || len > max_name) return invalid<FileHeader>("header: name length " + std::to_string(len) + " is not 1-255");
+  if (len == 0 || len > max_name)
+    return invalid<FileHeader>("header: name length " + std::to_string(len) + " is not 1-255");
   if (in.size() < 3 + len + 8) return incomplete<FileHeader>();
   FileHeader h{std::string(in.data() + 3, len), get_uint(in, 3 + len, 8)};
   return complete(std::move(h), 3 + len + 8);
@@ -104,11 +106,13 @@ std::string encode(const End&) { return "E"; }
 
 Decoded<Hello> decode_hello(std::span<const char> in) {
   const std::size_t have = std::min(in.size(), hello_magic.size());
-  if (std::memcmp(in.data(), hello_magic.data(), have) != 0) return invalid<Hello>("not the socklab protocol");
+  if (std::memcmp(in.data(), hello_magic.data(), have) != 0)
+    return invalid<Hello>("not the socklab protocol");
   if (in.size() < hello_magic.size() + 1) return incomplete<Hello>();
   const auto version = static_cast<std::uint8_t>(in[hello_magic.size()]);
   if (version != protocol_version) {
-    return invalid<Hello>("protocol version " + std::to_string(version) + " (this recvfile speaks version 1)");
+    return invalid<Hello>("protocol version " + std::to_string(version) +
+                          " (this recvfile speaks version 1)");
   }
   return complete(Hello{version}, hello_magic.size() + 1);
 }
@@ -133,7 +137,8 @@ Decoded<Answer> decode_answer(std::span<const char> in) {
   if (in[0] != 'R') return invalid<Answer>("answer: " + type_error(in[0], "'A' or 'R'"));
   if (in.size() < 3) return incomplete<Answer>();
   const std::size_t len = get_uint(in, 1, 2);
-  if (len > max_reason) return invalid<Answer>("answer: reason of " + std::to_string(len) + " bytes is too long");
+  if (len > max_reason)
+    return invalid<Answer>("answer: reason of " + std::to_string(len) + " bytes is too long");
   if (in.size() < 3 + len) return incomplete<Answer>();
   return complete(Answer{false, 0, std::string(in.data() + 3, len)}, 3 + len);
 }
@@ -169,7 +174,8 @@ Decoded<Verdict> decode_verdict(std::span<const char> in) {
   if (in.size() < 4) return incomplete<Verdict>();
   if (in[1] != 0 && in[1] != 1) return invalid<Verdict>("verdict: status byte must be 0 or 1");
   const std::size_t len = get_uint(in, 2, 2);
-  if (len > max_reason) return invalid<Verdict>("verdict: reason of " + std::to_string(len) + " bytes is too long");
+  if (len > max_reason)
+    return invalid<Verdict>("verdict: reason of " + std::to_string(len) + " bytes is too long");
   if (in.size() < 4 + len) return incomplete<Verdict>();
   return complete(Verdict{in[1] == 0, std::string(in.data() + 4, len)}, 4 + len);
 }

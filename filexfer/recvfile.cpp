@@ -17,12 +17,12 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <memory>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -95,7 +95,8 @@ class PartFile {
   // O_NOFOLLOW: a symlink planted under the part's name is never followed.
   // The lock makes a second transfer of the same file wait its turn.
   void open(bool truncate) {
-    fd_ = ::openat(dir_fd_, name_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
+    fd_ = ::openat(dir_fd_, name_.c_str(),
+                   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0), 0644);
     if (fd_ < 0) {
       if (errno == ELOOP) throw Refused{"name: a symlink sits where the part file goes"};
       throw StepError("create " + name_, std::strerror(errno));
@@ -105,11 +106,12 @@ class PartFile {
       fd_ = -1;
       throw Refused{"busy: the same file is being received on another connection"};
     }
-    struct stat st{};
-    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) throw Refused{"name: the part file is not a regular file"};
+    struct stat st {};
+    if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
+      throw Refused{"name: the part file is not a regular file"};
   }
   std::uint64_t size() const {
-    struct stat st{};
+    struct stat st {};
     ::fstat(fd_, &st);
     return static_cast<std::uint64_t>(st.st_size);
   }
@@ -170,11 +172,12 @@ std::string final_path(const Shared& shared, const std::string& name) {
 
 // The guards that need the directory: the final name must not exist (or be a symlink).
 void check_target(const Shared& shared, const std::string& name) {
-  struct stat st{};
+  struct stat st {};
   if (::fstatat(shared.dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     if (S_ISLNK(st.st_mode)) throw Refused{"exists: " + name + " is a symlink here (never followed)"};
     if (!S_ISREG(st.st_mode)) throw Refused{"exists: " + name + " is not a regular file here"};
-    if (!shared.options.overwrite) throw Refused{"exists: " + name + " is already there (--overwrite replaces it)"};
+    if (!shared.options.overwrite)
+      throw Refused{"exists: " + name + " is already there (--overwrite replaces it)"};
   }
 }
 
@@ -282,7 +285,8 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
   Hasher hash;
   try {
     if (over_limit) {
-      throw Refused{"max-transfers: " + std::to_string(shared.options.max_transfers) + " transfers already running"};
+      throw Refused{"max-transfers: " + std::to_string(shared.options.max_transfers) +
+                    " transfers already running"};
     }
     if (auto bad = check_name(h.name)) throw Refused{*bad};
     if (shared.options.max_size && h.size > shared.options.max_size) {
@@ -300,7 +304,7 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
       throw StepError("truncate " + part->name(), std::strerror(errno));
     }
     // Refuse now what cannot fit, rather than fill the disk and fail later.
-    struct statvfs fs{};
+    struct statvfs fs {};
     if (::fstatvfs(part->fd(), &fs) == 0) {
       if (auto full = check_space(h.size - offset, std::uint64_t{fs.f_bavail} * fs.f_frsize)) {
         part->remove_if_empty();
@@ -308,9 +312,10 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
       }
     }
     for (std::uint64_t at = 0; at < offset;) {
-      const ssize_t n = ::pread(part->fd(), buffer.data(), std::min<std::uint64_t>(buffer.size(), offset - at),
-                                static_cast<off_t>(at));
-      if (n <= 0) throw StepError("read " + part->name(), n < 0 ? std::strerror(errno) : "shorter than expected");
+      const ssize_t n = ::pread(part->fd(), buffer.data(),
+                                std::min<std::uint64_t>(buffer.size(), offset - at), static_cast<off_t>(at));
+      if (n <= 0)
+        throw StepError("read " + part->name(), n < 0 ? std::strerror(errno) : "shorter than expected");
       hash.update({buffer.data(), static_cast<std::size_t>(n)});
       at += static_cast<std::uint64_t>(n);
     }
@@ -318,12 +323,13 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
   } catch (const Refused& r) {
     conn.write_all(encode(Answer{false, 0, r.reason}), "write answer");
     shared.tracer.step(5, "write answer", "refused: " + r.reason, calls::write);
-    shared.log.line("refused " + (check_name(h.name) ? std::string("a file") : h.name) + " from " + peer + ": " +
-                    r.reason);
+    shared.log.line("refused " + (check_name(h.name) ? std::string("a file") : h.name) + " from " + peer +
+                    ": " + r.reason);
     return false;
   }
   conn.write_all(encode(Answer{true, offset, {}}), "write answer");
-  shared.tracer.step(5, "write answer", offset ? "accept, resume from byte " + std::to_string(offset) : "accept (ok)",
+  shared.tracer.step(5, "write answer",
+                     offset ? "accept, resume from byte " + std::to_string(offset) : "accept (ok)",
                      calls::write);
   shared.tracer.step(6, "create", part->name(), file_calls::create);
   shared.log.line("receiving " + h.name + " (" + std::to_string(h.size) + " B) from " + peer +
@@ -362,15 +368,16 @@ bool receive_verified_file(Session& session, const FileHeader& h, bool over_limi
   shared.tracer.step(7, "read loop", bytes_text(h.size - offset) + " of " + h.name, file_calls::copy_in);
   // More bytes than announced, or anything but a trailer: the sender is
   // broken or lying, and what it sent is not worth resuming.
-  if (const std::string_view next = conn.peek("read trailer"); !next.empty() && next[0] != 'H') part->remove();
+  if (const std::string_view next = conn.peek("read trailer"); !next.empty() && next[0] != 'H')
+    part->remove();
   const Trailer trailer = conn.read_message(decode_trailer, "read trailer");
   Received received{std::move(part), h.name, h.size, hash.finish(), {true, {}}};
   if (received.digest != trailer.sha256) {
     received.part->remove();
-    received.verdict = {false, "sha256: the bytes received hash to " + to_hex(received.digest) +
-                                   ", the sender's file to " + to_hex(trailer.sha256) +
-                                   (offset ? " (the resumed part did not match: discarded, send again)"
-                                           : " (discarded)")};
+    received.verdict = {
+        false, "sha256: the bytes received hash to " + to_hex(received.digest) + ", the sender's file to " +
+                   to_hex(trailer.sha256) +
+                   (offset ? " (the resumed part did not match: discarded, send again)" : " (discarded)")};
   }
   const bool good = received.verdict.good;
   session.pending_bytes += h.size - offset;
@@ -397,7 +404,8 @@ auto read_header(Shared& shared, Connection& conn, Decode decode, const std::str
 constexpr std::size_t max_pending_files = 128;
 constexpr std::uint64_t max_pending_bytes = 64 << 20;
 
-bool receive_verified(Shared& shared, Connection& conn, const std::string& peer, bool over_limit, bool allowed_peer) {
+bool receive_verified(Shared& shared, Connection& conn, const std::string& peer, bool over_limit,
+                      bool allowed_peer) {
   Session session{shared, conn, peer, {}, {}, 0};
   bool all_good = true;
   try {
@@ -436,7 +444,8 @@ bool receive_verified(Shared& shared, Connection& conn, const std::string& peer,
 // The course's protocol: the first read is the name; "ok"; then the content
 // until the sender closes. No size and no checksum: a cut connection looks
 // exactly like the end of the file, so the result is marked unverified.
-bool receive_classic(Shared& shared, Connection& conn, const std::string& peer, bool over_limit, bool allowed_peer) {
+bool receive_classic(Shared& shared, Connection& conn, const std::string& peer, bool over_limit,
+                     bool allowed_peer) {
   char first[1024];
   const std::size_t n = conn.read_some(first, "read name");
   const std::string name(first, n);
@@ -445,7 +454,8 @@ bool receive_classic(Shared& shared, Connection& conn, const std::string& peer, 
   try {
     if (!allowed_peer) throw Refused{"allow: " + peer + " is not in --allow"};
     if (over_limit) {
-      throw Refused{"max-transfers: " + std::to_string(shared.options.max_transfers) + " transfers already running"};
+      throw Refused{"max-transfers: " + std::to_string(shared.options.max_transfers) +
+                    " transfers already running"};
     }
     if (auto bad = check_name(name)) throw Refused{*bad};
     check_target(shared, name);
@@ -477,8 +487,8 @@ bool receive_classic(Shared& shared, Connection& conn, const std::string& peer, 
     write_file(part->fd(), buffer.data(), got, name);
     hash.update({buffer.data(), got});
   }
-  shared.tracer.step(7, "read loop", bytes_text(size) + ", then read returned 0: the sender closed", file_calls::copy_in,
-                     story::peer_fin);
+  shared.tracer.step(7, "read loop", bytes_text(size) + ", then read returned 0: the sender closed",
+                     file_calls::copy_in, story::peer_fin);
   try {
     commit(shared, *part, name);
   } catch (const Refused& r) {
@@ -537,7 +547,8 @@ constexpr std::size_t max_waiting_connections = 512;
 int run(const Options& options) {
   const int dir_fd = ::open(options.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.dir, std::strerror(errno));
-  Shared shared{options, dir_fd, {}, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}, {}};
+  Shared shared{options, dir_fd, {}, Log(options.common.quiet), Tracer(options.common.trace, std::cerr),
+                {},      {},     {}};
   for (const auto& text : options.allow_text) shared.allow.push_back(*parse_cidr(text));
 
   // [1] resolve, [2] listen.
@@ -668,7 +679,8 @@ int main(int argc, char** argv) {
   app.add_option("--max-transfers", options.max_transfers, "connections served at once; more are refused")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
-  app.add_option("--allow", options.allow_text, "accept only senders in this CIDR (repeatable), e.g. 10.0.0.0/8")
+  app.add_option("--allow", options.allow_text,
+                 "accept only senders in this CIDR (repeatable), e.g. 10.0.0.0/8")
       ->check([](const std::string& text) {
         auto c = parse_cidr(text);
         return c ? std::string() : "--allow " + text + ": " + c.error();

@@ -56,7 +56,7 @@ std::string base_name(const std::string& path) {
 
 // [2] os.Stat: each path must be a regular file; its bare name goes on the wire.
 Source stat_source(const std::string& path, const Tracer& tracer) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw StepError("stat " + path, std::strerror(errno));
   if (!S_ISREG(st.st_mode)) throw StepError("stat " + path, "not a regular file");
   Source s{path, base_name(path), static_cast<std::uint64_t>(st.st_size)};
@@ -130,7 +130,8 @@ struct Waiting {
 int send_verified(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
                   const Tracer& tracer) {
   std::string peer;
-  Connection conn(connect_tcp(peer_text, 8008, options.family, options.connect_timeout, peer), options.idle_timeout);
+  Connection conn(connect_tcp(peer_text, 8008, options.family, options.connect_timeout, peer),
+                  options.idle_timeout);
   tracer.step(3, "dial", peer, calls::dial_tcp, story::connected);
   conn.write_all(encode(Hello{}), "write hello");
   int failed = 0;
@@ -140,13 +141,16 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
     if (waiting.empty()) throw BadMessage("read verdict", "a verdict for no file");
     const Waiting w = waiting.front();
     waiting.pop_front();
-    tracer.step(7, "read verdict", w.source->name + (verdict.good ? " good" : " bad: " + verdict.reason), calls::read);
+    tracer.step(7, "read verdict", w.source->name + (verdict.good ? " good" : " bad: " + verdict.reason),
+                calls::read);
     if (!verdict.good) {
-      std::cerr << program << ": " << w.source->name << ": " << peer << " says: " << verdict.reason << std::endl;
+      std::cerr << program << ": " << w.source->name << ": " << peer << " says: " << verdict.reason
+                << std::endl;
       ++failed;
       return;
     }
-    std::cout << "sent " << w.source->name << " " << w.source->size << " sha256=" << to_hex(w.digest) << std::endl;
+    std::cout << "sent " << w.source->name << " " << w.source->size << " sha256=" << to_hex(w.digest)
+              << std::endl;
   };
   for (const Source& s : files) {
     // [4] write the name (and the size); [5] read the answer.
@@ -169,9 +173,10 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
       continue;
     }
     if (answer.offset > s.size) throw StepError("read answer", "the receiver asked to resume beyond the end");
-    tracer.step(5, "read answer",
-                answer.offset ? "accepted, resume from byte " + std::to_string(answer.offset) : "accepted (ok)",
-                calls::read);
+    tracer.step(
+        5, "read answer",
+        answer.offset ? "accepted, resume from byte " + std::to_string(answer.offset) : "accepted (ok)",
+        calls::read);
     // [6] the content: the part the receiver lacks, hashing the whole file.
     Sha256 digest;
     try {
@@ -206,7 +211,6 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
   tracer.step(8, "close", peer, calls::close, story::shutdown_write);
   return failed;
 }
-
 
 // The course's protocol: name, "ok", content, close; one file per connection.
 int send_classic(const std::vector<Source>& files, const Options& options, const std::string& peer_text,

@@ -60,7 +60,8 @@ std::size_t Connection::read_some(std::span<char> buffer, const std::string& ste
     if (errno != EAGAIN && errno != EWOULDBLOCK) {
       throw StepError(step, errno == ECONNRESET ? "the peer reset the connection" : std::strerror(errno));
     }
-    if (!wait(POLLIN)) throw StepError(step, "nothing arrived for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+    if (!wait(POLLIN))
+      throw StepError(step, "nothing arrived for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
   }
 }
 
@@ -86,7 +87,9 @@ void Connection::write_all(std::string_view data, const std::string& step) {
                                                                   : std::strerror(errno));
     }
     // The peer's receive window is full: wait until it reads (the sliding window at work).
-    if (!wait(POLLOUT)) throw StepError(step, "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+    if (!wait(POLLOUT))
+      throw StepError(step,
+                      "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
   }
 }
 
@@ -103,7 +106,8 @@ std::uint64_t Connection::send_file_some(int file_fd, std::uint64_t offset, std:
                                                                   : std::strerror(errno));
     }
     if (!wait(POLLOUT)) {
-      throw StepError(step, "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+      throw StepError(step,
+                      "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
     }
   }
 }
@@ -134,10 +138,12 @@ int connect_tcp(const std::string& text, std::uint16_t default_port, Family fami
       int err = 0;
       socklen_t len = sizeof err;
       if (ready > 0 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) return fd;
-      last_error = ready == 0 ? "no answer within " + std::to_string(static_cast<int>(timeout)) + " s" : std::strerror(err);
+      last_error = ready == 0 ? "no answer within " + std::to_string(static_cast<int>(timeout)) + " s"
+                              : std::strerror(err);
       if (err == ECONNREFUSED) last_error = "connection refused: nothing is listening on " + peer;
     } else {
-      last_error = errno == ECONNREFUSED ? "connection refused: nothing is listening on " + peer : std::strerror(errno);
+      last_error = errno == ECONNREFUSED ? "connection refused: nothing is listening on " + peer
+                                         : std::strerror(errno);
     }
     ::close(fd);
   }
@@ -145,7 +151,8 @@ int connect_tcp(const std::string& text, std::uint16_t default_port, Family fami
 }
 
 Hasher::Hasher() : ctx_(EVP_MD_CTX_new()) {
-  if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) throw std::runtime_error("sha256: cannot start");
+  if (!ctx_ || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("sha256: cannot start");
 }
 
 Hasher::~Hasher() { EVP_MD_CTX_free(ctx_); }

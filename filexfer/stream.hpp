@@ -75,7 +75,8 @@ class Connection {
 
  private:
   void fill(const std::string& step);
-  std::uint64_t send_file_some(int file_fd, std::uint64_t offset, std::uint64_t count, const std::string& step);
+  std::uint64_t send_file_some(int file_fd, std::uint64_t offset, std::uint64_t count,
+                               const std::string& step);
   bool wait(short events);
   int fd_;
   int idle_ms_;

@@ -39,14 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(used != static_cast<std::size_t>(-1) && used != static_cast<std::size_t>(-2) && used != 0,
                  "an accepted name is valid UTF-8");
       FUZZ_CHECK(!(wc >= 0x80 && wc <= 0x9f), "an accepted name has no C1 control");
-      FUZZ_CHECK(!(wc >= 0x202a && wc <= 0x202e) && !(wc >= 0x2066 && wc <= 0x2069) && wc != 0x200e && wc != 0x200f,
-                 "an accepted name has no direction control");
+      FUZZ_CHECK(
+          !(wc >= 0x202a && wc <= 0x202e) && !(wc >= 0x2066 && wc <= 0x2069) && wc != 0x200e && wc != 0x200f,
+          "an accepted name has no direction control");
       at += used;
     }
   }
   const std::string part = socklab::filexfer::part_name(name, size * 977);
   FUZZ_CHECK(part.size() <= 255 && part.front() == '.', "a part name is hidden and at most 255 bytes");
   FUZZ_CHECK(part.find('/') == std::string::npos, "a part name stays in the directory");
-  FUZZ_CHECK(socklab::filexfer::check_name(part).has_value(), "a part name can never be a name a sender may use");
+  FUZZ_CHECK(socklab::filexfer::check_name(part).has_value(),
+             "a part name can never be a name a sender may use");
   return 0;
 }

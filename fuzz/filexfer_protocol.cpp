@@ -31,16 +31,22 @@ void round_trip(const Decoded& d, std::span<const char> in, Encode encode, const
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const char> in(reinterpret_cast<const char*>(data), size);
-  round_trip(fx::decode_hello(in), in, [](const auto& v) { return fx::encode(v); }, "hello round trip");
-  round_trip(fx::decode_answer(in), in, [](const auto& v) { return fx::encode(v); }, "answer round trip");
-  round_trip(fx::decode_trailer(in), in, [](const auto& v) { return fx::encode(v); }, "trailer round trip");
-  round_trip(fx::decode_verdict(in), in, [](const auto& v) { return fx::encode(v); }, "verdict round trip");
-  round_trip(fx::decode_file_or_end(in), in,
-             [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
-             "file header round trip");
-  round_trip(fx::decode_answer_or_verdict(in), in,
-             [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
-             "answer or verdict round trip");
+  round_trip(
+      fx::decode_hello(in), in, [](const auto& v) { return fx::encode(v); }, "hello round trip");
+  round_trip(
+      fx::decode_answer(in), in, [](const auto& v) { return fx::encode(v); }, "answer round trip");
+  round_trip(
+      fx::decode_trailer(in), in, [](const auto& v) { return fx::encode(v); }, "trailer round trip");
+  round_trip(
+      fx::decode_verdict(in), in, [](const auto& v) { return fx::encode(v); }, "verdict round trip");
+  round_trip(
+      fx::decode_file_or_end(in), in,
+      [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
+      "file header round trip");
+  round_trip(
+      fx::decode_answer_or_verdict(in), in,
+      [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
+      "answer or verdict round trip");
   auto h = fx::decode_file_or_end(in);
   if (h.complete() && std::holds_alternative<fx::FileHeader>(h.value)) {
     const auto& name = std::get<fx::FileHeader>(h.value).name;

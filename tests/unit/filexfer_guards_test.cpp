@@ -27,11 +27,13 @@ TEST_CASE("check_name") {
   }
   SUBCASE("refuses escape sequences, C1 controls and invalid UTF-8") {
     CHECK(*check_name("\x1b]0;owned\x07.txt") == "name: contains the control byte 0x1b");
-    CHECK(*check_name("a\xc2\x9b" "2J") == "name: contains the control character U+009B");
-    CHECK(*check_name("a\x9b" "2J") == "name: not valid UTF-8 at byte 1 (0x9b)");
-    CHECK(*check_name("\xc0\xaf") == "name: not valid UTF-8 at byte 0 (0xc0)");          // overlong '/'
-    CHECK(*check_name("x\xed\xa0\x80") == "name: not valid UTF-8 at byte 1 (0xed)");   // a surrogate
-    CHECK(*check_name("x\xe6\x96") == "name: not valid UTF-8 at byte 1 (0xe6)");        // cut short
+    CHECK(*check_name("a\xc2\x9b"
+                      "2J") == "name: contains the control character U+009B");
+    CHECK(*check_name("a\x9b"
+                      "2J") == "name: not valid UTF-8 at byte 1 (0x9b)");
+    CHECK(*check_name("\xc0\xaf") == "name: not valid UTF-8 at byte 0 (0xc0)");       // overlong '/'
+    CHECK(*check_name("x\xed\xa0\x80") == "name: not valid UTF-8 at byte 1 (0xed)");  // a surrogate
+    CHECK(*check_name("x\xe6\x96") == "name: not valid UTF-8 at byte 1 (0xe6)");      // cut short
   }
   SUBCASE("refuses direction overrides that make a name read differently") {
     CHECK(*check_name("photo\xe2\x80\xaegpj.exe") ==
@@ -40,7 +42,9 @@ TEST_CASE("check_name") {
   SUBCASE("refuses hidden names, where part files live") {
     CHECK(*check_name(".bashrc") == "name: starts with '.' (hidden names are refused)");
   }
-  SUBCASE("names the part file after the name and size") { CHECK(part_name("a.txt", 42) == ".a.txt.42.part"); }
+  SUBCASE("names the part file after the name and size") {
+    CHECK(part_name("a.txt", 42) == ".a.txt.42.part");
+  }
   SUBCASE("keeps the part name of a long name within 255 bytes, the same each time") {
     const std::string long_name(255, 'x');
     CHECK(part_name(long_name, 7).size() <= 255);

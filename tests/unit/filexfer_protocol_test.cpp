@@ -18,22 +18,27 @@ TEST_CASE("protocol messages") {
     CHECK(f.used == encode(h).size());
     CHECK(std::holds_alternative<End>(decode_file_or_end(bytes(encode(End{}))).value));
     CHECK(decode_answer(bytes(encode(Answer{true, 42, {}}))).value == Answer{true, 42, {}});
-    CHECK(decode_answer(bytes(encode(Answer{false, 0, "name: empty"}))).value == Answer{false, 0, "name: empty"});
+    CHECK(decode_answer(bytes(encode(Answer{false, 0, "name: empty"}))).value ==
+          Answer{false, 0, "name: empty"});
     Trailer t;
     t.sha256.fill(0xab);
     CHECK(decode_trailer(bytes(encode(t))).value == t);
     CHECK(decode_verdict(bytes(encode(Verdict{true, {}}))).value == Verdict{true, {}});
-    CHECK(decode_verdict(bytes(encode(Verdict{false, "sha256: mismatch"}))).value == Verdict{false, "sha256: mismatch"});
+    CHECK(decode_verdict(bytes(encode(Verdict{false, "sha256: mismatch"}))).value ==
+          Verdict{false, "sha256: mismatch"});
   }
   SUBCASE("the header's bytes are as documented") {
     CHECK(encode(Hello{}) == std::string("\0SLFT\x01", 6));
-    CHECK(encode(FileHeader{"ab", 258}) == std::string("F\x00\x02" "ab\x00\x00\x00\x00\x00\x00\x01\x02", 13));
+    CHECK(encode(FileHeader{"ab", 258}) == std::string("F\x00\x02"
+                                                       "ab\x00\x00\x00\x00\x00\x00\x01\x02",
+                                                       13));
     CHECK(encode(Answer{true, 1, {}}) == std::string("A\x00\x00\x00\x00\x00\x00\x00\x01", 9));
   }
   SUBCASE("a message cut short asks for more bytes") {
     const std::string h = encode(FileHeader{"name", 5});
     for (std::size_t n = 0; n < h.size(); ++n) {
-      CHECK(decode_file_or_end(bytes(h.substr(0, n))).status == Decoded<std::variant<FileHeader, End>>::Status::incomplete);
+      CHECK(decode_file_or_end(bytes(h.substr(0, n))).status ==
+            Decoded<std::variant<FileHeader, End>>::Status::incomplete);
     }
   }
   SUBCASE("leaves the bytes after a message alone") {
@@ -41,11 +46,14 @@ TEST_CASE("protocol messages") {
     CHECK(decode_file_or_end(bytes(two)).used == two.size() - 3);
   }
   SUBCASE("rejects a name length of 0 or above 255") {
-    CHECK(decode_file_or_end(bytes(std::string("F\x00\x00", 3))).error == "header: name length 0 is not 1-255");
-    CHECK(decode_file_or_end(bytes(std::string("F\x01\x00", 3))).error == "header: name length 256 is not 1-255");
+    CHECK(decode_file_or_end(bytes(std::string("F\x00\x00", 3))).error ==
+          "header: name length 0 is not 1-255");
+    CHECK(decode_file_or_end(bytes(std::string("F\x01\x00", 3))).error ==
+          "header: name length 256 is not 1-255");
   }
   SUBCASE("rejects an unknown message type") {
-    CHECK(decode_file_or_end(bytes("X")).error == "header: expected a file header 'F' or the end 'E', got byte 0x58");
+    CHECK(decode_file_or_end(bytes("X")).error ==
+          "header: expected a file header 'F' or the end 'E', got byte 0x58");
     CHECK(decode_answer(bytes("ok")).error == "answer: expected 'A' or 'R', got byte 0x6f");
   }
   SUBCASE("rejects a wrong magic or version") {
@@ -55,7 +63,8 @@ TEST_CASE("protocol messages") {
   }
   SUBCASE("rejects a reason longer than 1024 bytes and a bad verdict status") {
     CHECK(decode_answer(bytes(std::string("R\x04\x01", 3))).invalid());
-    CHECK(decode_verdict(bytes(std::string("V\x02\x00\x00", 4))).error == "verdict: status byte must be 0 or 1");
+    CHECK(decode_verdict(bytes(std::string("V\x02\x00\x00", 4))).error ==
+          "verdict: status byte must be 0 or 1");
   }
   SUBCASE("while waiting for an answer, an earlier file's verdict may come first") {
     const std::string two = encode(Verdict{true, {}}) + encode(Answer{true, 7, {}});
@@ -77,7 +86,8 @@ TEST_CASE("protocol messages") {
     CHECK(decode_hello(bytes(std::string("\0SL", 3))).status == Decoded<Hello>::Status::incomplete);
     CHECK(decode_answer(bytes(encode(Answer{true, 1, {}}).substr(0, 8))).status == S::incomplete);
     CHECK(decode_answer(bytes(encode(Answer{false, 0, "exists: x"}).substr(0, 5))).status == S::incomplete);
-    CHECK(decode_trailer(bytes(encode(Trailer{}).substr(0, 32))).status == Decoded<Trailer>::Status::incomplete);
+    CHECK(decode_trailer(bytes(encode(Trailer{}).substr(0, 32))).status ==
+          Decoded<Trailer>::Status::incomplete);
     CHECK(decode_verdict(bytes(encode(Verdict{false, "why"}).substr(0, 6))).status ==
           Decoded<Verdict>::Status::incomplete);
   }
@@ -87,7 +97,8 @@ TEST_CASE("protocol messages") {
     CHECK(decode_hello(bytes(std::string("\0SLFX\x01", 6))).error == "not the socklab protocol");
   }
   SUBCASE("rejects a verdict reason over 1024 bytes and cuts an encoded one to 1024") {
-    CHECK(decode_verdict(bytes(std::string("V\x01\x04\x01", 4))).error == "verdict: reason of 1025 bytes is too long");
+    CHECK(decode_verdict(bytes(std::string("V\x01\x04\x01", 4))).error ==
+          "verdict: reason of 1025 bytes is too long");
     const std::string long_reason(2000, 'r');
     auto d = decode_verdict(bytes(encode(Verdict{false, long_reason})));
     REQUIRE(d.complete());

@@ -240,7 +240,7 @@ def test_the_real_receiver_killed_mid_file():
     server = start_server("recvfile", "--dir", os.path.join(d, "in"))
     sender = spawn([SENDFILE, src, server.peer()], stdin=subprocess.DEVNULL)
     part = os.path.join(d, "in", f".zeros.bin.{256 << 20}.part")
-    wait_until(lambda: os.path.exists(part), what="the part file")
+    wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > 0, what="the content arriving")
     server.proc.send_signal(signal.SIGSTOP)
     assert sender.poll() is None, "sendfile finished before the receiver stopped"
     server.proc.kill()
