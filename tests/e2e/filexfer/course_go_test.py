@@ -2,6 +2,7 @@
 """The course's own protocol in Go (course/sender.go and course/receiver.go,
 written in the course's style): the Go sender into recvfile, and
 sendfile --classic into the Go receiver."""
+import atexit
 import hashlib
 import os
 import shutil
@@ -28,6 +29,7 @@ def build(tmp):
 
 def test_the_course_sender_and_receiver_interoperate():
     tmp = tempfile.mkdtemp(prefix="socklab-go-")
+    atexit.register(shutil.rmtree, tmp, True)  # also when a check fails halfway
     sender, receiver = build(tmp)
     os.mkdir(os.path.join(tmp, "in"))
     os.mkdir(os.path.join(tmp, "out"))

@@ -2,6 +2,7 @@
 """Faults around sendfile / recvfile: a 100 MiB file, concurrent senders, a
 sender cut at several offsets (each run resumes), a receiver that dies
 mid-file, and a receive directory on a tiny tmpfs that fills up (root)."""
+import atexit
 import hashlib
 import os
 import shutil
@@ -19,6 +20,7 @@ SENDFILE = binary("sendfile")
 
 def workdir():
     d = tempfile.mkdtemp(prefix="socklab-fx-")
+    atexit.register(shutil.rmtree, d, True)  # also when a check fails halfway
     os.mkdir(os.path.join(d, "in"))
     return d
 

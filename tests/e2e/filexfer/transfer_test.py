@@ -2,6 +2,7 @@
 """sendfile -> recvfile end to end: several files over one connection,
 hashes equal to sha256sum's, resume after a break, a corrupted part, the
 course's classic protocol both ways, SIGTERM in the middle, the command line."""
+import atexit
 import hashlib
 import os
 import re
@@ -19,6 +20,7 @@ SENDFILE = binary("sendfile")
 
 def workdir():
     d = tempfile.mkdtemp(prefix="socklab-fx-")
+    atexit.register(shutil.rmtree, d, True)  # also when a check fails halfway
     os.mkdir(os.path.join(d, "in"))
     return d
 
