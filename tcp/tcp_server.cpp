@@ -8,10 +8,12 @@
 #include <deque>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <asio.hpp>
@@ -53,7 +55,7 @@ struct Shared {
 // Reads 64 KiB at a time: measured here, 1 KiB reads cap a loopback echo at
 // about 270 MiB/s. The buffer belongs to the thread, not the connection:
 // between a read and the write of the same bytes the coroutine never
-// suspends, so an idle connection costs no buffer at all.
+// suspends, so an idle connection holds only its own 1 KiB (below).
 thread_local std::array<char, 64 * 1024> read_buffer;
 
 // Sends `data`: first straight away (the socket is non-blocking); whatever
@@ -84,16 +86,38 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
   std::string reply;
   std::string_view ending = "closed";
 
-  bool maybe_more = false;  // the last read filled the buffer: more is probably waiting
+  // The connection's own small buffer. Waiting with async_read_some costs
+  // no system call but the read itself; async_wait would cost one more
+  // (Asio re-arms the socket with epoll_ctl before every wait: bench/NOTES.md).
+  // 1 KiB holds any interactive line and keeps an idle connection small.
+  std::array<char, 1024> small;
+  bool maybe_more = false;  // the last read filled its buffer: more is probably waiting
+  std::error_code held;     // an error met just after data: reported on the next turn
   for (;;) {
-    // Wait for data without holding a buffer, then read what is there.
-    if (!maybe_more) {
-      co_await socket.async_wait(tcp::socket::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;  // the watchdog closed an idle connection, or the server is stopping
+    std::size_t n = 0;
+    const char* data = read_buffer.data();
+    if (held) {
+      ec = std::exchange(held, {});
+    } else if (maybe_more) {
+      n = socket.read_some(asio::buffer(read_buffer), ec);
+      maybe_more = !ec && n == read_buffer.size();
+      if (ec == asio::error::would_block) continue;  // nothing more: wait again
+    } else {
+      n = co_await socket.async_read_some(asio::buffer(small), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) break;  // the watchdog closed an idle connection
+      data = small.data();
+      if (!ec && n == small.size()) {
+        // A large write is arriving: read the rest of it behind the first
+        // part, in the thread's buffer, and echo both with one write.
+        std::memcpy(read_buffer.data(), small.data(), n);
+        std::error_code more;
+        const std::size_t m = socket.read_some(asio::buffer(read_buffer.data() + n, read_buffer.size() - n), more);
+        data = read_buffer.data();
+        if (!more) n += m;
+        if (more && more != asio::error::would_block) held = more;
+        maybe_more = !more && n == read_buffer.size();
+      }
     }
-    const std::size_t n = socket.read_some(asio::buffer(read_buffer), ec);
-    maybe_more = !ec && n == read_buffer.size();
-    if (ec == asio::error::would_block) continue;
     if (ec == asio::error::eof) {
       fins.peer_sent_fin = true;
       shared.tracer.step(4, "read", peer + " 0 bytes", calls::read, story::peer_fin);
@@ -111,7 +135,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
     // The test saves two string allocations per read and write when not tracing.
     if (shared.tracer.enabled()) shared.tracer.step(4, "read", peer + " " + bytes_text(n), calls::read);
 
-    std::string_view out(read_buffer.data(), n);
+    std::string_view out(data, n);
     if (shared.options.upper) {
       reply.clear();
       upper.feed(out, reply);

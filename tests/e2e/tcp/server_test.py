@@ -34,6 +34,18 @@ def test_all_256_byte_values():
     assert server.stop()[0] == 0
 
 
+def test_messages_across_the_buffer_sizes_come_back_whole():
+    # tcp-server reads into a 1 KiB buffer of the connection, then into a
+    # 64 KiB buffer of the thread: sizes on both sides of each edge.
+    server = start_server("tcp-server", "-q")
+    with connect(server.port) as s:
+        for size in (1, 1023, 1024, 1025, 2048, 65535, 65536, 65537, 65536 + 1024, 200000):
+            data = os.urandom(size)
+            s.sendall(data)
+            assert recv_exactly(s, size) == data, f"{size} bytes"
+    assert server.stop()[0] == 0
+
+
 def test_upper_and_exit():
     server = start_server("tcp-server", "--upper")
     with connect(server.port) as s:
