@@ -5,10 +5,10 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -111,7 +111,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
         // part, in the thread's buffer, and echo both with one write.
         std::memcpy(read_buffer.data(), small.data(), n);
         std::error_code more;
-        const std::size_t m = socket.read_some(asio::buffer(read_buffer.data() + n, read_buffer.size() - n), more);
+        const std::size_t m =
+            socket.read_some(asio::buffer(read_buffer.data() + n, read_buffer.size() - n), more);
         data = read_buffer.data();
         if (!more) n += m;
         if (more && more != asio::error::would_block) held = more;
@@ -150,7 +151,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
       }
       conn->touch();
       bytes_out += out.size();
-      if (shared.tracer.enabled()) shared.tracer.step(5, "write", peer + " " + bytes_text(out.size()), calls::write);
+      if (shared.tracer.enabled())
+        shared.tracer.step(5, "write", peer + " " + bytes_text(out.size()), calls::write);
     }
     if (upper.exit_seen()) {
       ending = "client sent exit";
