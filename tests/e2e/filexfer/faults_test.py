@@ -2,37 +2,19 @@
 """Faults around sendfile / recvfile: a 100 MiB file, concurrent senders, a
 sender cut at several offsets (each run resumes), a receiver that dies
 mid-file, and a receive directory on a tiny tmpfs that fills up (root)."""
-import atexit
 import hashlib
 import os
 import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 import threading
 import time
 
 from socklab_test import binary, main, recv_exactly, run, spawn, start_server, wait_until
+from fx import workdir, sha, write
 
 SENDFILE = binary("sendfile")
-
-
-def workdir():
-    d = tempfile.mkdtemp(prefix="socklab-fx-")
-    atexit.register(shutil.rmtree, d, True)  # also when a check fails halfway
-    os.mkdir(os.path.join(d, "in"))
-    return d
-
-
-def sha(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
 
 
 def test_a_100_mib_file_arrives_with_its_hash():

@@ -1,24 +1,16 @@
 #!/usr/bin/env python3
 """recvfile's guards, from a hostile sender's side: each refusal names its
 guard to both sides, and nothing is left in the directory."""
-import atexit
 import hashlib
 import os
 import shutil
 import socket
 import struct
-import tempfile
 
 from socklab_test import binary, main, recv_exactly, run, start_server
+from fx import workdir
 
 SENDFILE = binary("sendfile")
-
-
-def workdir():
-    d = tempfile.mkdtemp(prefix="socklab-fx-")
-    atexit.register(shutil.rmtree, d, True)  # also when a check fails halfway
-    os.mkdir(os.path.join(d, "in"))
-    return d
 
 
 def offer(port, name, size, body=b""):

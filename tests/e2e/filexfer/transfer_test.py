@@ -2,37 +2,18 @@
 """sendfile -> recvfile end to end: several files over one connection,
 hashes equal to sha256sum's, resume after a break, a corrupted part, the
 course's classic protocol both ways, SIGTERM in the middle, the command line."""
-import atexit
-import hashlib
 import os
 import re
 import shutil
 import socket
 import struct
 import subprocess
-import tempfile
 import time
 
 from socklab_test import binary, main, run, start_server, wait_until
+from fx import workdir, sha, write
 
 SENDFILE = binary("sendfile")
-
-
-def workdir():
-    d = tempfile.mkdtemp(prefix="socklab-fx-")
-    atexit.register(shutil.rmtree, d, True)  # also when a check fails halfway
-    os.mkdir(os.path.join(d, "in"))
-    return d
-
-
-def sha(data):
-    return hashlib.sha256(data).hexdigest()
-
-
-def write(path, data):
-    with open(path, "wb") as f:
-        f.write(data)
-    return path
 
 
 def listing(d):
