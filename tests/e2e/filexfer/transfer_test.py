@@ -8,7 +8,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import time
 
 from socklab_test import binary, main, run, start_server, wait_until
 from fx import workdir, sha, write
