@@ -209,24 +209,25 @@ struct Session {
 };
 
 // Commits the waiting files, then sends their verdicts in file order. The
-// data must be on disk before a file gets its name: one file is fsync'ed;
-// several are flushed with one syncfs (one journal commit for the batch,
-// where an fsync each costs a commit each: ~4 ms apiece on a virtual disk).
-// Then the renames, and one fsync of the directory makes the names durable.
+// data must be on disk before a file gets its name. First every file's
+// write-back is started, then each is fdatasync'ed: the disk writes them
+// all at once and one journal commit covers the batch, where an fsync each
+// in turn costs a commit each. (syncfs would do it in one call, but it also
+// waits for everything else anyone is writing to the same filesystem:
+// 1.7 s behind an unrelated 2 GiB file, measured.) Then the renames, and
+// one fsync of the directory makes the names durable.
 void flush(Session& session) {
   Shared& shared = session.shared;
-  const auto good = std::count_if(session.pending.begin(), session.pending.end(),
-                                  [](const Received& r) { return r.verdict.good; });
   bool synced = true;
   std::string sync_error;
-  if (good == 1) {
-    const auto one = std::find_if(session.pending.begin(), session.pending.end(),
-                                  [](const Received& r) { return r.verdict.good; });
-    synced = ::fsync(one->part->fd()) == 0;
-    if (!synced) sync_error = std::string("disk: fsync ") + one->name + ": " + std::strerror(errno);
-  } else if (good > 1) {
-    synced = ::syncfs(shared.dir_fd) == 0;
-    if (!synced) sync_error = std::string("disk: syncfs: ") + std::strerror(errno);
+  for (Received& r : session.pending) {
+    if (r.verdict.good) ::sync_file_range(r.part->fd(), 0, 0, SYNC_FILE_RANGE_WRITE);
+  }
+  for (Received& r : session.pending) {
+    if (r.verdict.good && synced && ::fdatasync(r.part->fd()) != 0) {
+      synced = false;
+      sync_error = "disk: fdatasync " + r.name + ": " + std::strerror(errno);
+    }
   }
   for (Received& r : session.pending) {
     if (!r.verdict.good) continue;
