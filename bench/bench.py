@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -106,6 +107,24 @@ class Server:
         else:  # other tools: wait until the port accepts (TCP) or a moment (UDP)
             self.port = port
             wait_for_port(port, self.proc)
+        # Keep reading what the server prints: a pipe nobody reads fills at
+        # 64 KiB and then blocks the server (recvfile prints a line a file).
+        self.err_tail = b""
+        self._drains = [threading.Thread(target=self._drain, args=(stream, keep), daemon=True)
+                        for stream, keep in ((self.proc.stdout, False), (self.proc.stderr, True)) if stream]
+        for t in self._drains:
+            t.start()
+
+    def _drain(self, stream, keep):
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            if keep:
+                self.err_tail = (self.err_tail + chunk)[-4096:]
+
+    def stderr_tail(self):
+        """The end of what the server wrote on stderr (after it exited)."""
+        for t in self._drains:
+            t.join(timeout=5)
+        return self.err_tail.decode(errors="replace")
 
     def _first_line(self, timeout):
         deadline = time.monotonic() + timeout
@@ -345,7 +364,7 @@ def timed(argv_recv, argv_send, port=None):
         seconds = time.monotonic() - start
         if receiver.proc.returncode != 0:
             raise RuntimeError(f"{argv_recv[0]}: exit {receiver.proc.returncode}: "
-                               f"{receiver.proc.stderr.read().decode(errors='replace')[-300:]}")
+                               f"{receiver.stderr_tail()[-300:]}")
     finally:
         receiver.stop()
     with open(rss_file.name) as f:
