@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """udp-server end to end: echo of every size, --upper, --daytime, many
-clients at once on one socket, a burst, IPv6, totals on SIGTERM, --workers."""
+clients at once on one socket, netcat as a client, a burst, IPv6, totals on SIGTERM, --workers."""
 import re
 import socket
 import threading
 
-from socklab_test import main, start_server, wait_until
+from socklab_test import main, need_tool, run, start_server, wait_until
 
 
 def udp_socket(family=socket.AF_INET, timeout=5):
@@ -31,6 +31,18 @@ def test_echo_of_every_size():
     assert status == 0
     assert "truncated 0" not in out  # -q: the log (and its totals) stay silent
     assert out == ""
+
+
+def test_netcat_client_gets_its_echo():
+    # A real peer no one here wrote: netcat-openbsd's UDP mode sends stdin as
+    # datagrams and prints what comes back; -w 1 ends it after a quiet second.
+    nc = need_tool("nc")
+    server = start_server("udp-server", "--upper")
+    r = run([nc, "-u", "-w", "1", "127.0.0.1", str(server.port)], input=b"hello from netcat\n", timeout=20)
+    assert r.stdout == b"HELLO FROM NETCAT\n", r
+    status, out, _ = server.stop()
+    assert status == 0
+    assert re.search(r"^new peer 127\.0\.0\.1:\d+$", out, re.M), out
 
 
 def test_upper():
