@@ -61,6 +61,10 @@ def main(argv):
                     problems.append(f"{pages[0].name} lacks {w!r}")
             if "notes/" not in page:
                 problems.append(f"{pages[0].name} does not name the program's lesson (notes/...)")
+            if program == "tcpstate":  # each subcommand's own options are on the page too
+                for w in [".SH SUBCOMMANDS", "tcpstate watch", "tcpstate demo", "\\-\\-interval", "\\-\\-scene"]:
+                    if w not in page:
+                        problems.append(f"{pages[0].name} lacks {w!r}")
 
         docs = [t for t in installed.values() if "/share/doc/socklab/notes/" in t]
         for want in ["notes/README.md", "notes/tcp-states.md", "notes/zh/README.md", "notes/zh/tcp-states.md"]:
