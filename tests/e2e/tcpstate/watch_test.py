@@ -1,10 +1,13 @@
 """tcpstate watch and snapshot against a connection this test opens and
 closes step by step on loopback, for each poll source; a missing source."""
+import atexit
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import time
 
 from socklab_test import binary, main, need_tool, run, skip, spawn
@@ -121,8 +124,15 @@ def test_bpftrace_needs_root():
         r = run([TCPSTATE, "watch", "--source", "bpftrace", "--duration", "0.1"])
     else:
         need_tool("setpriv")
-        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TCPSTATE, "watch", "--source",
-                 "bpftrace", "--duration", "0.1"])
+        # As user nobody, from a copy anyone may run: the build directory may
+        # sit under /root, which nobody cannot enter.
+        public = tempfile.mkdtemp(prefix="socklab-nobody-")
+        atexit.register(shutil.rmtree, public, True)
+        os.chmod(public, 0o755)
+        tcpstate = shutil.copy(TCPSTATE, public)
+        os.chmod(tcpstate, 0o755)
+        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", tcpstate, "watch", "--source",
+                 "bpftrace", "--duration", "0.1"], cwd=public)
     if b"not installed" in r.stderr:
         skip("bpftrace is not installed (./socklab test installs it)")
     assert r.returncode == 1
