@@ -21,8 +21,9 @@ def lab(*args, check=True):
                           check=check, env=dict(os.environ, LAB_NAME=NAME))
 
 
-def on(host, argv, **kw):
-    return ["ip", "netns", "exec", f"{NAME}-{host}", *argv]
+def on(host, argv, name=NAME):
+    """The command line that runs argv on host a or b, through scripts/lab exec."""
+    return ["env", f"LAB_NAME={name}", "bash", LAB, "exec", host, *argv]
 
 
 def test_sendfile_between_two_hosts():
@@ -95,13 +96,13 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
         src = os.path.join(work, "cut.bin")
         with open(src, "wb") as f:
             f.write(data)
-        recv = subprocess.Popen(["ip", "netns", "exec", f"{name}-b", t.binary("recvfile"), "-l", "10.77.0.2:0",
-                                 "--dir", inbox, "--idle-timeout", "2"], stdout=subprocess.PIPE,
+        recv = subprocess.Popen(on("b", [t.binary("recvfile"), "-l", "10.77.0.2:0", "--dir", inbox,
+                                          "--idle-timeout", "2"], name), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         first = t.read_line(recv, 10)
         assert first and first.startswith("listening on 10.77.0.2:"), first
         peer = "10.77.0.2:" + first.rsplit(":", 1)[1]
-        send = ["ip", "netns", "exec", f"{name}-a", t.binary("sendfile"), "--timeout", "2", src, peer]
+        send = on("a", [t.binary("sendfile"), "--timeout", "2", src, peer], name)
         sender = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         part = os.path.join(inbox, f".cut.bin.{len(data)}.part")
         t.wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > (1 << 20), timeout=30,
