@@ -135,7 +135,7 @@ def test_bpftrace_needs_root():
                  "bpftrace", "--duration", "0.1"], cwd=public)
     if b"not installed" in r.stderr:
         skip("bpftrace is not installed (./socklab test installs it)")
-    assert r.returncode == 1
+    assert r.returncode == 1, (r.returncode, r.stderr)
     assert r.stderr.decode() == ("tcpstate: source bpftrace: bpftrace needs root (it loads a program into the kernel): "
                                  "run as root, or use --source ss, --source netstat, --source proc\n"), r.stderr
 
