@@ -28,7 +28,7 @@ class SkipTest(Exception):
 
 
 def skip(why):
-    """Ends the whole script as skipped (exit 77), saying why."""
+    """Ends the current test as skipped, saying why (see main)."""
     raise SkipTest(why)
 
 
@@ -195,7 +195,7 @@ def wait_until(predicate, timeout=DEFAULT_TIMEOUT, interval=0.02, what="conditio
 
 
 def need_tool(name):
-    """Skips the script when an outside tool is missing."""
+    """Skips the current test when an outside tool is missing."""
     import shutil
     path = shutil.which(name)
     if not path:
@@ -209,30 +209,34 @@ def need_root():
 
 
 def main(module_globals):
-    """Runs every test_* function of the calling script in order."""
+    """Runs every test_* function of the calling script in order. A test
+    that skips does not hide the others' results: the script counts as
+    skipped (exit 77) only when every test it ran skipped."""
     tests = [(n, f) for n, f in module_globals.items() if n.startswith("test_") and callable(f)]
     only = sys.argv[1:]
-    failed = 0
-    try:
-        for name, fn in tests:
-            if only and name not in only:
-                continue
-            started = time.monotonic()
-            try:
-                fn()
-                print(f"ok   {name} ({time.monotonic() - started:.2f}s)", flush=True)
-            except SkipTest:
-                raise
-            except Exception:  # noqa: BLE001 - report every failure and go on
-                failed += 1
-                print(f"FAIL {name}", flush=True)
-                traceback.print_exc()
-    except SkipTest as why:
-        print(f"SKIP: {why}", flush=True)
-        _cleanup()
-        sys.exit(77)
+    ran = failed = skipped = 0
+    reasons = []
+    for name, fn in tests:
+        if only and name not in only:
+            continue
+        ran += 1
+        started = time.monotonic()
+        try:
+            fn()
+            print(f"ok   {name} ({time.monotonic() - started:.2f}s)", flush=True)
+        except SkipTest as why:
+            skipped += 1
+            reasons.append(str(why))
+            print(f"skip {name}: {why}", flush=True)
+        except Exception:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            print(f"FAIL {name}", flush=True)
+            traceback.print_exc()
     _cleanup()
-    print(f"{len(tests) - failed if not only else '-'} ok, {failed} failed")
+    if not failed and ran and skipped == ran:
+        print(f"SKIP: {'; '.join(sorted(set(reasons)))}", flush=True)
+        sys.exit(77)
+    print(f"{ran - failed - skipped} ok, {skipped} skipped, {failed} failed")
     sys.exit(1 if failed else 0)
 
 
