@@ -127,15 +127,21 @@ def test_lying_size_never_becomes_a_file():
     shutil.rmtree(d)
 
 
-def test_refusal_in_the_classic_protocol():
+def classic_refusal(first_bytes):
+    """What recvfile answers a classic sender whose first bytes (the name)
+    are `first_bytes`; checks that nothing was created."""
     d = workdir()
     server = start_server("recvfile", "--dir", os.path.join(d, "in"))
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall(b"../escape.txt")
-        assert s.recv(200) == b"refused: name: contains '/' (only a bare file name is accepted)"
+        s.sendall(first_bytes)
+        answer = s.recv(200)
     server.stop()
     assert os.listdir(os.path.join(d, "in")) == []
-    shutil.rmtree(d)
+    return answer
+
+
+def test_refusal_in_the_classic_protocol():
+    assert classic_refusal(b"../escape.txt") == b"refused: name: contains '/' (only a bare file name is accepted)"
 
 
 def hello_and(port, payload):
@@ -176,14 +182,8 @@ def test_every_malformed_name_and_header_names_its_guard():
 
 
 def test_garbage_in_the_classic_protocol_is_a_refused_name():
-    d = workdir()
-    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
-    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-        assert s.recv(200) == b"refused: name: contains '/' (only a bare file name is accepted)"
-    server.stop()
-    assert os.listdir(os.path.join(d, "in")) == []
-    shutil.rmtree(d)
+    assert classic_refusal(b"GET / HTTP/1.0\r\n\r\n") == \
+        b"refused: name: contains '/' (only a bare file name is accepted)"
 
 
 def test_a_wrong_trailer_hash_is_refused_and_discarded():
