@@ -80,6 +80,53 @@ def test_watch_plain_lines():
     lsock.close()
 
 
+def test_watch_live_view_on_a_terminal():
+    """On a terminal, watch redraws a screen: the sockets now, then the transitions."""
+    import pty
+    import threading
+    lsock, port = held_connection()
+    master, slave = pty.openpty()
+    watcher = subprocess.Popen([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--interval", "50",
+                                "--duration", "2.5"], stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    drawn = []
+
+    def read_terminal():  # a terminal that nobody reads would block tcpstate once it is full
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: tcpstate has closed its end
+                return
+            if not chunk:
+                return
+            drawn.append(chunk)
+
+    reader = threading.Thread(target=read_terminal)
+    reader.start()
+    time.sleep(0.5)
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    server, _ = lsock.accept()
+    me = f"127.0.0.1:{client.getsockname()[1]}"
+    _, err = watcher.communicate(timeout=20)
+    reader.join(timeout=10)
+    os.close(master)
+    assert watcher.returncode == 0, err.decode()
+    screens = b"".join(drawn).decode(errors="replace").split("\x1b[H\x1b[2J")
+    assert len(screens) >= 3, screens  # the first screen, then one per change
+    last = screens[-1].splitlines()
+    assert last[0].startswith("tcpstate watch (source proc, every 50 ms"), last
+    assert last[2].split() == ["State", "Local", "Remote", "Recv-Q", "Send-Q"], last
+    rows = {tuple(line.split()[:3]) for line in last[3:last.index("Transitions:")]}
+    assert ("LISTEN", f"127.0.0.1:{port}", "0.0.0.0:*") in rows, last
+    assert ("ESTABLISHED", me, f"127.0.0.1:{port}") in rows, last
+    assert ("ESTABLISHED", f"127.0.0.1:{port}", me) in rows, last
+    moves = last[last.index("Transitions:") + 1:]
+    assert any(f"  {me} 127.0.0.1:{port}  " in m and m.endswith("-> ESTABLISHED") for m in moves), moves
+    client.close()
+    server.close()
+    lsock.close()
+
+
 def test_snapshot_matches_ss():
     need_tool("ss")
     lsock, port = held_connection()
