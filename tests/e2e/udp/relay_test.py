@@ -53,6 +53,15 @@ def test_delay_shows_in_the_round_trip():
     assert probe["rtt_ms"]["min"] >= 20, probe
 
 
+def test_jitter_spreads_the_round_trips():
+    probe, _ = relay_run("--delay", "30", "--jitter", "20", "--seed", "1", count=40)
+    rtt = probe["rtt_ms"]
+    assert rtt["min"] >= 10, probe           # never less than delay - jitter
+    assert rtt["max"] - rtt["min"] >= 10, probe  # 40 delays drawn from 10-50 ms do not bunch up
+    fixed, _ = relay_run("--delay", "30", "--seed", "1", count=40)
+    assert rtt["max"] - rtt["min"] > fixed["rtt_ms"]["max"] - fixed["rtt_ms"]["min"], (probe, fixed)
+
+
 def test_bad_command_lines():
     relay = binary("udp-relay")
     for args in (["--loss", "20"], ["--to", "127.0.0.1:1", "--loss", "101"], ["--to", "127.0.0.1:1", "--dup", "-1"]):
