@@ -83,7 +83,7 @@ void draw_live(const Watcher& watcher, const std::deque<std::string>& recent, co
                   static_cast<unsigned long long>(r.send_q));
     out += line;
   }
-  if (options.diagram) out += "\n" + render_diagram(states, true);
+  if (options.diagram) out += "\n" + render_diagram(states, colour_terminal());
   out += "\nTransitions:\n";
   for (const auto& r : recent) out += r + "\n";
   std::cout << out << std::flush;

@@ -80,14 +80,16 @@ def test_watch_plain_lines():
     lsock.close()
 
 
-def test_watch_live_view_on_a_terminal():
-    """On a terminal, watch redraws a screen: the sockets now, then the transitions."""
+def live_screens(*extra, env=None):
+    """Runs watch on a terminal (a pty) while a connection is made; returns
+    the screens it drew, the client's address and the listener's port."""
     import pty
     import threading
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} if env is None else env
     lsock, port = held_connection()
     master, slave = pty.openpty()
     watcher = subprocess.Popen([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--interval", "50",
-                                "--duration", "2.5"], stdout=slave, stderr=subprocess.PIPE)
+                                "--duration", "2.5", *extra], stdout=slave, stderr=subprocess.PIPE, env=env)
     os.close(slave)
     drawn = []
 
@@ -111,7 +113,14 @@ def test_watch_live_view_on_a_terminal():
     reader.join(timeout=10)
     os.close(master)
     assert watcher.returncode == 0, err.decode()
-    screens = b"".join(drawn).decode(errors="replace").split("\x1b[H\x1b[2J")
+    for s in (client, server, lsock):
+        s.close()
+    return b"".join(drawn).decode(errors="replace").split("\x1b[H\x1b[2J"), me, port
+
+
+def test_watch_live_view_on_a_terminal():
+    """On a terminal, watch redraws a screen: the sockets now, then the transitions."""
+    screens, me, port = live_screens()
     assert len(screens) >= 3, screens  # the first screen, then one per change
     last = screens[-1].splitlines()
     assert last[0].startswith("tcpstate watch (source proc, every 50 ms"), last
@@ -122,9 +131,19 @@ def test_watch_live_view_on_a_terminal():
     assert ("ESTABLISHED", f"127.0.0.1:{port}", me) in rows, last
     moves = last[last.index("Transitions:") + 1:]
     assert any(f"  {me} 127.0.0.1:{port}  " in m and m.endswith("-> ESTABLISHED") for m in moves), moves
-    client.close()
-    server.close()
-    lsock.close()
+
+
+def test_watch_live_view_with_the_diagram():
+    """--diagram: the state diagram under the sockets, their states lit up."""
+    screens, _, _ = live_screens("--diagram")
+    lit = lambda name: f"\x1b[1;7m{name}\x1b[0m"  # reverse video, as render_diagram draws it
+    first, last = screens[1], screens[-1]  # screens[0] is what came before the first clear
+    assert lit("LISTEN") in first and lit("ESTABLISHED") not in first, first
+    assert lit("LISTEN") in last and lit("ESTABLISHED") in last, last
+    assert lit("TIME_WAIT") not in last and "TIME_WAIT" in last, last
+    # NO_COLOR (no-color.org): the same states marked >LIKE_THIS< instead.
+    screens, _, _ = live_screens("--diagram", env=dict(os.environ, NO_COLOR="1"))
+    assert "\x1b[1;7m" not in screens[-1] and ">ESTABLISHED<" in screens[-1] and ">LISTEN<" in screens[-1]
 
 
 def test_snapshot_matches_ss():
