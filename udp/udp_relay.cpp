@@ -5,6 +5,7 @@
 // Lessons: notes/tcp-vs-udp.md, notes/udp-flow.md
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -27,6 +28,7 @@ namespace {
 
 using asio::ip::udp;
 using Datagram = std::shared_ptr<const std::string>;
+using Clock = std::chrono::steady_clock;
 constexpr auto program = "udp-relay";
 
 struct Options {
@@ -35,21 +37,25 @@ struct Options {
   ImpairmentSettings impair;
   std::optional<std::uint64_t> seed;
   std::size_t max_flows = 1024;
+  double flow_timeout = 30;
   Family family = Family::any;
   CommonFlags common;
 };
 
 struct Counts {
   std::uint64_t from_clients = 0, forwarded = 0, dropped = 0, duplicated = 0, reordered = 0, replies = 0,
-                refused = 0;
+                refused = 0, expired = 0;
 };
 
 // One client: the relay talks to the server from a socket of its own for
-// each client, so the server's replies tell us whom they are for.
+// each client, so the server's replies tell us whom they are for. UDP has
+// no end of a conversation, so a flow ends when it has been quiet for
+// --flow-timeout (as a NAT or a firewall forgets a UDP "connection").
 struct Flow {
   Flow(asio::io_context& io, udp::endpoint client) : upstream(io), client(client), hold_timer(io) {}
   udp::socket upstream;
   udp::endpoint client;
+  Clock::time_point last_active = Clock::now();  // the last datagram either way
   // --reorder: a datagram held back until the next one has gone ahead of it.
   std::optional<std::pair<Datagram, int>> held;
   asio::steady_timer hold_timer;
@@ -58,8 +64,8 @@ struct Flow {
 class Relay {
  public:
   Relay(asio::io_context& io, const Options& options, udp::endpoint server, std::uint64_t seed)
-      : io_(io), options_(options), server_(server), listener_(io), impairer_(options.impair, seed),
-        log_(options.common.quiet), tracer_(options.common.trace, std::cerr) {}
+      : io_(io), options_(options), server_(server), listener_(io), sweep_timer_(io),
+        impairer_(options.impair, seed), log_(options.common.quiet), tracer_(options.common.trace, std::cerr) {}
 
   std::string open(const udp::endpoint& local) {
     std::error_code ec;
@@ -74,6 +80,7 @@ class Relay {
   void stop() {
     std::error_code ignored;
     listener_.close(ignored);
+    sweep_timer_.cancel();
     for (auto& [client, flow] : flows_) {
       flow->upstream.close(ignored);
       flow->hold_timer.cancel();
@@ -98,6 +105,7 @@ class Relay {
         counts_.refused++;
         continue;
       }
+      flow->last_active = Clock::now();
       auto data = std::make_shared<const std::string>(buffer.data(), n);
       const Decision d = impairer_.decide();
       const int copies = d.duplicate ? 2 : 1;
@@ -122,9 +130,47 @@ class Relay {
     }
   }
 
+  // Forgets the flows that have been quiet for --flow-timeout, every second
+  // or so; a flood of new clients thus holds the relay full for at most that
+  // long after it stops.
+  asio::awaitable<void> sweep_idle_flows() {
+    const auto every = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(std::min(1.0, options_.flow_timeout / 2)));
+    for (;;) {
+      sweep_timer_.expires_after(every);
+      std::error_code ec;
+      co_await sweep_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !listener_.is_open()) co_return;
+      forget_idle_flows();
+    }
+  }
+
  private:
+  void forget_idle_flows() {
+    const auto idle = std::chrono::duration<double>(options_.flow_timeout);
+    const auto now = Clock::now();
+    for (auto it = flows_.begin(); it != flows_.end();) {
+      Flow& flow = *it->second;
+      if (now - flow.last_active < idle || flow.held) {
+        ++it;
+        continue;
+      }
+      // Closing the socket ends its to_client coroutine; a delayed datagram
+      // still on its timer finds the socket closed and is not sent.
+      std::error_code ignored;
+      flow.upstream.close(ignored);
+      flow.hold_timer.cancel();
+      counts_.expired++;
+      char quiet[48];
+      std::snprintf(quiet, sizeof quiet, " (quiet for %g s)", options_.flow_timeout);
+      log_.line("forgot client " + to_string(flow.client) + quiet);
+      it = flows_.erase(it);
+    }
+  }
+
   std::shared_ptr<Flow> flow_for(const udp::endpoint& client) {
     if (auto it = flows_.find(client); it != flows_.end()) return it->second;
+    if (flows_.size() >= options_.max_flows) forget_idle_flows();  // room, if any flow is idle
     if (flows_.size() >= options_.max_flows) return nullptr;
     auto flow = std::make_shared<Flow>(io_, client);
     std::error_code ec;
@@ -150,6 +196,7 @@ class Relay {
                                                                   asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !flow->upstream.is_open()) co_return;
       if (ec) continue;  // e.g. nothing listening at the server yet (ICMP): keep relaying
+      flow->last_active = Clock::now();
       listener_.send_to(asio::buffer(buffer.data(), n), flow->client, 0, ec);
       if (!ec) counts_.replies++;
     }
@@ -192,6 +239,7 @@ class Relay {
   const Options& options_;
   udp::endpoint server_;
   udp::socket listener_;
+  asio::steady_timer sweep_timer_;
   Impairer impairer_;
   Log log_;
   Tracer tracer_;
@@ -221,6 +269,7 @@ int run(const Options& options) {
     io.stop();
   });
   asio::co_spawn(io, relay.from_clients(), asio::detached);
+  asio::co_spawn(io, relay.sweep_idle_flows(), asio::detached);
   io.run();
 
   // What the relay did, always printed (also with -q): it is the point.
@@ -229,6 +278,7 @@ int run(const Options& options) {
             << ", duplicated " << c.duplicated << ", reordered " << c.reordered << "; replies to clients "
             << c.replies;
   if (c.refused) std::cout << "; refused (over --max-flows) " << c.refused;
+  if (c.expired) std::cout << "; clients forgotten after --flow-timeout " << c.expired;
   std::cout << std::endl;
   return 0;
 }
@@ -257,8 +307,12 @@ int main(int argc, char** argv) {
   app.add_option("--jitter", options.impair.jitter_ms, "the delay varies by up to this many ms either way")
       ->check(CLI::Range(0.0, 60000.0));
   app.add_option("--seed", options.seed, "seed for the random decisions (default: a random one, printed)");
-  app.add_option("--max-flows", options.max_flows, "clients relayed at once")
+  app.add_option("--max-flows", options.max_flows, "clients relayed at once; a new client over it is ignored")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--flow-timeout", options.flow_timeout,
+                 "seconds a client may stay quiet before the relay forgets it (and its socket)")
+      ->check(CLI::Range(0.05, 86400.0))
       ->capture_default_str();
   add_family_flags(app, options.family);
   add_common_flags(app, options.common);

@@ -3,6 +3,8 @@
 it did, for a fixed seed; the same seed repeats the same run."""
 import json
 import re
+import socket
+import time
 
 from socklab_test import binary, main, run, start_server
 
@@ -60,6 +62,48 @@ def test_jitter_spreads_the_round_trips():
     assert rtt["max"] - rtt["min"] >= 10, probe  # 40 delays drawn from 10-50 ms do not bunch up
     fixed, _ = relay_run("--delay", "30", "--seed", "1", count=40)
     assert rtt["max"] - rtt["min"] > fixed["rtt_ms"]["max"] - fixed["rtt_ms"]["min"], (probe, fixed)
+
+
+def test_quiet_clients_are_forgotten_so_new_ones_get_in():
+    """--max-flows bounds the clients relayed at once; a client quiet for
+    --flow-timeout is forgotten, so a burst of clients (or a flood from many
+    ports) cannot shut everyone else out for good. Here a and b fill the
+    relay, c is ignored until both have been quiet for 1.5 s."""
+    server = start_server("udp-server", "-q")
+    relay = start_server("udp-relay", "--to", server.peer(), "--max-flows", "2", "--flow-timeout", "1.5")
+    socks = []
+
+    def ask(sock, text):
+        sock.send(text)
+        try:
+            return sock.recv(100)
+        except socket.timeout:
+            return None
+
+    try:
+        for _ in range(3):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(0.5)
+            s.connect(("127.0.0.1", relay.port))
+            socks.append(s)
+        a, b, c = socks
+        assert ask(a, b"a1") == b"a1" and ask(b, b"b1") == b"b1"
+        assert ask(c, b"c1") is None  # two flows already: the third client is ignored
+        deadline = time.monotonic() + 10
+        answer = None
+        while answer is None and time.monotonic() < deadline:  # a and b go quiet; c keeps asking
+            answer = ask(c, b"c2")
+        assert answer == b"c2"
+        assert ask(a, b"a2") == b"a2"  # a comes back as a new client, in b's old place
+    finally:
+        for s in socks:
+            s.close()
+    status, out, err = relay.stop()
+    server.stop()
+    assert status == 0, err
+    m = re.search(r"; refused \(over --max-flows\) (\d+); clients forgotten after --flow-timeout (\d+)$", out, re.M)
+    assert m and int(m[1]) >= 1 and int(m[2]) == 2, out  # c at least once; a and b each once
+    assert "forgot client 127.0.0.1:" in err + out, (out, err)
 
 
 def test_bad_command_lines():
