@@ -75,6 +75,11 @@ tcp::socket connect_to(asio::io_context& io, const std::string& peer, Family fam
     throw StepError("connect " + target,
                     "no answer within " + seconds_text(seconds) + " s (--connect-timeout)");
   }
+  if (result == asio::error::connection_refused) {
+    // The peer's kernel answered the SYN with a RST: the host is there,
+    // but no program listens on that port.
+    throw StepError("connect " + target, "connection refused: nothing is listening on " + target);
+  }
   check(result, "connect " + target);
   std::error_code ec;
   tracer.step(2, "connect",

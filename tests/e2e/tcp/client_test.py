@@ -103,7 +103,8 @@ def test_refused_connection_is_exit_1_with_message():
     r = client(f"127.0.0.1:{port}")
     s.close()
     assert r.returncode == 1
-    assert r.stderr.decode() == f"tcp-client: connect 127.0.0.1:{port}: Connection refused\n"
+    assert r.stderr.decode() == (f"tcp-client: connect 127.0.0.1:{port}: "
+                                 f"connection refused: nothing is listening on 127.0.0.1:{port}\n")
 
 
 def test_unknown_host_is_exit_1_with_message():
