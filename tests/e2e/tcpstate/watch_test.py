@@ -80,6 +80,27 @@ def test_watch_plain_lines():
     lsock.close()
 
 
+def test_watch_reports_queues_that_change():
+    """Bytes that arrived but were not read show as Recv-Q on the reader's
+    socket, without any change of state: the sliding-window lesson."""
+    lsock, port = held_connection()
+    watcher = spawn([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--interval", "50",
+                     "--duration", "2", "--json"])
+    time.sleep(0.5)
+    client = socket.create_connection(("127.0.0.1", port), timeout=5)
+    server, _ = lsock.accept()
+    me = f"127.0.0.1:{client.getsockname()[1]}"
+    time.sleep(0.3)
+    client.sendall(b"x" * 1000)  # the server never reads them
+    out, err = watcher.communicate(timeout=20)
+    assert watcher.returncode == 0, err.decode()
+    seen = [json.loads(line) for line in out.decode().splitlines()]
+    reader = [t for t in seen if t["remote"] == me and t["queues_only"]]
+    assert reader and reader[-1]["to"] == "ESTABLISHED" and reader[-1]["recv_q"] == 1000, seen
+    for s in (client, server, lsock):
+        s.close()
+
+
 def live_screens(*extra, env=None):
     """Runs watch on a terminal (a pty) while a connection is made; returns
     the screens it drew, the client's address and the listener's port."""
