@@ -53,24 +53,30 @@ struct Shared {
 };
 
 // Reads 64 KiB at a time: measured here, 1 KiB reads cap a loopback echo at
-// about 270 MiB/s. The buffer belongs to the thread, not the connection:
-// between a read and the write of the same bytes the coroutine never
-// suspends, so an idle connection holds only its own 1 KiB (below).
+// about 270 MiB/s. This buffer belongs to the thread, not the connection,
+// and holds the rest of a large write that filled the connection's 1 KiB:
+// between that read and the write of the same bytes the coroutine never
+// suspends, so no other connection can use it meanwhile.
 thread_local std::array<char, 64 * 1024> read_buffer;
 
 // Sends `data`: first straight away (the socket is non-blocking); whatever
-// the kernel cannot take now waits in a per-connection copy until the peer
-// reads. A client that writes without reading thus gets back-pressure: we
-// stop reading from it while this write is pending.
-asio::awaitable<void> send_all(tcp::socket& socket, std::string_view data, std::error_code& ec) {
+// the kernel cannot take now waits until the peer reads. A client that
+// writes without reading thus gets back-pressure: we stop reading from it
+// while this write is pending. Bytes in the thread's buffer are copied
+// first (another connection will read into it); bytes in the connection's
+// own buffers (`owned`) wait where they are.
+asio::awaitable<void> send_all(tcp::socket& socket, std::string_view data, bool owned, std::error_code& ec) {
   std::size_t sent = socket.write_some(asio::buffer(data.data(), data.size()), ec);
   if (ec == asio::error::would_block) {
     ec.clear();
     sent = 0;
   }
   if (ec || sent == data.size()) co_return;
-  std::string rest(data.substr(sent));
-  co_await asio::async_write(socket, asio::buffer(rest), asio::redirect_error(asio::use_awaitable, ec));
+  std::string copy;
+  std::string_view rest = data.substr(sent);
+  if (!owned) rest = copy.assign(rest);
+  co_await asio::async_write(socket, asio::buffer(rest.data(), rest.size()),
+                             asio::redirect_error(asio::use_awaitable, ec));
 }
 
 // One connection, start to end: read, echo (or upper-case), close. Its
@@ -86,29 +92,38 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
   std::string reply;
   std::string_view ending = "closed";
 
-  // The connection's own small buffer. Waiting with async_read_some costs
-  // no system call but the read itself; async_wait would cost one more
-  // (Asio re-arms the socket with epoll_ctl before every wait: bench/NOTES.md).
+  // The connection's own buffers. Waiting with async_read_some costs no
+  // system call but the read itself; async_wait would cost one more (Asio
+  // re-arms the socket with epoll_ctl before every wait: bench/NOTES.md).
   // 1 KiB holds any interactive line and keeps an idle connection small.
+  // A peer that writes more than that gets a 64 KiB buffer of its own while
+  // it does, so each of its writes comes in with one read, not two.
   std::array<char, 1024> small;
-  bool maybe_more = false;  // the last read filled its buffer: more is probably waiting
-  std::error_code held;     // an error met just after data: reported on the next turn
+  std::unique_ptr<std::array<char, 64 * 1024>> large;
+  int small_reads = 0;   // reads in a row that the small buffer would have held
+  std::error_code held;  // an error met just after data: reported on the next turn
   for (;;) {
     std::size_t n = 0;
-    const char* data = read_buffer.data();
+    const char* data = nullptr;
+    bool shrink = false;  // back to the small buffer after this echo
     if (held) {
       ec = std::exchange(held, {});
-    } else if (maybe_more) {
-      n = socket.read_some(asio::buffer(read_buffer), ec);
-      maybe_more = !ec && n == read_buffer.size();
-      if (ec == asio::error::would_block) continue;  // nothing more: wait again
+    } else if (large) {
+      n = co_await socket.async_read_some(asio::buffer(*large), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) break;  // the watchdog closed an idle connection
+      data = large->data();
+      // A large write often ends in a short piece: give the large buffer
+      // back only after many short reads in a row.
+      small_reads = n < small.size() ? small_reads + 1 : 0;
+      shrink = small_reads == 16;
     } else {
       n = co_await socket.async_read_some(asio::buffer(small), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted) break;  // the watchdog closed an idle connection
+      if (ec == asio::error::operation_aborted) break;
       data = small.data();
       if (!ec && n == small.size()) {
         // A large write is arriving: read the rest of it behind the first
-        // part, in the thread's buffer, and echo both with one write.
+        // part, in the thread's buffer, and echo both with one write. The
+        // next waits use a large buffer of the connection's own.
         std::memcpy(read_buffer.data(), small.data(), n);
         std::error_code more;
         const std::size_t m =
@@ -116,7 +131,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
         data = read_buffer.data();
         if (!more) n += m;
         if (more && more != asio::error::would_block) held = more;
-        maybe_more = !more && n == read_buffer.size();
+        large = std::make_unique_for_overwrite<std::array<char, 64 * 1024>>();
+        small_reads = 0;
       }
     }
     if (ec == asio::error::eof) {
@@ -143,7 +159,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
       out = reply;
     }
     if (!out.empty()) {
-      co_await send_all(socket, out, ec);
+      co_await send_all(socket, out, out.data() != read_buffer.data(), ec);
       if (ec) {
         shared.tracer.step(5, "write", peer + " failed: " + ec.message(), calls::write);
         ending = "write failed";
@@ -154,6 +170,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
       if (shared.tracer.enabled())
         shared.tracer.step(5, "write", peer + " " + bytes_text(out.size()), calls::write);
     }
+    if (shrink) large.reset();  // small writes again: an idle connection stays small
     if (upper.exit_seen()) {
       ending = "client sent exit";
       break;
@@ -163,7 +180,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
     // A half-closed client still gets the end of its last line.
     std::string rest = upper.finish();
     if (!rest.empty()) {
-      co_await send_all(socket, rest, ec);
+      co_await send_all(socket, rest, true, ec);
       if (!ec) bytes_out += rest.size();
     }
   }

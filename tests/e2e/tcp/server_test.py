@@ -46,6 +46,22 @@ def test_messages_across_the_buffer_sizes_come_back_whole():
     assert server.stop()[0] == 0
 
 
+def test_large_then_small_then_large_writes_come_back_whole():
+    # A write that fills the connection's 1 KiB gives it a 64 KiB buffer;
+    # 16 short reads in a row give it back. Cross both ways, twice, with
+    # --upper too, so a buffer that changed under the data would show.
+    for args in ([], ["--upper"]):
+        server = start_server("tcp-server", "-q", *args)
+        with connect(server.port) as s:
+            for size in (70000, 5, 9, 300, 1023, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+                         65536, 100, 1024, 2000):
+                data = bytes((i * 7 + size) % 26 + 97 for i in range(size))  # lower-case letters
+                s.sendall(data)
+                want = data.upper() if args else data
+                assert recv_exactly(s, size) == want, f"{size} bytes ({args})"
+        assert server.stop()[0] == 0
+
+
 def test_upper_and_exit():
     server = start_server("tcp-server", "--upper")
     with connect(server.port) as s:
