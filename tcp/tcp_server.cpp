@@ -109,7 +109,8 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
     if (held) {
       ec = std::exchange(held, {});
     } else if (large) {
-      n = co_await socket.async_read_some(asio::buffer(*large), asio::redirect_error(asio::use_awaitable, ec));
+      n = co_await socket.async_read_some(asio::buffer(*large),
+                                          asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted) break;  // the watchdog closed an idle connection
       data = large->data();
       // A large write often ends in a short piece: give the large buffer

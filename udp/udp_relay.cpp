@@ -64,8 +64,14 @@ struct Flow {
 class Relay {
  public:
   Relay(asio::io_context& io, const Options& options, udp::endpoint server, std::uint64_t seed)
-      : io_(io), options_(options), server_(server), listener_(io), sweep_timer_(io),
-        impairer_(options.impair, seed), log_(options.common.quiet), tracer_(options.common.trace, std::cerr) {}
+      : io_(io),
+        options_(options),
+        server_(server),
+        listener_(io),
+        sweep_timer_(io),
+        impairer_(options.impair, seed),
+        log_(options.common.quiet),
+        tracer_(options.common.trace, std::cerr) {}
 
   std::string open(const udp::endpoint& local) {
     std::error_code ec;
@@ -95,8 +101,8 @@ class Relay {
     for (;;) {
       udp::endpoint client;
       std::error_code ec;
-      const std::size_t n = co_await listener_.async_receive_from(asio::buffer(buffer), client,
-                                                                  asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n = co_await listener_.async_receive_from(
+          asio::buffer(buffer), client, asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !listener_.is_open()) co_return;
       if (ec) continue;  // an ICMP error from an earlier send to a client: go on
       counts_.from_clients++;
@@ -170,7 +176,13 @@ class Relay {
 
   std::shared_ptr<Flow> flow_for(const udp::endpoint& client) {
     if (auto it = flows_.find(client); it != flows_.end()) return it->second;
-    if (flows_.size() >= options_.max_flows) forget_idle_flows();  // room, if any flow is idle
+    // Full: make room now if a flow is idle, but look at most every 100 ms,
+    // so a flood of new clients cannot make every datagram scan the table.
+    if (flows_.size() >= options_.max_flows &&
+        Clock::now() - last_full_sweep_ >= std::chrono::milliseconds(100)) {
+      last_full_sweep_ = Clock::now();
+      forget_idle_flows();
+    }
     if (flows_.size() >= options_.max_flows) return nullptr;
     auto flow = std::make_shared<Flow>(io_, client);
     std::error_code ec;
@@ -192,8 +204,8 @@ class Relay {
     std::vector<char> buffer(65536);
     for (;;) {
       std::error_code ec;
-      const std::size_t n = co_await flow->upstream.async_receive(asio::buffer(buffer),
-                                                                  asio::redirect_error(asio::use_awaitable, ec));
+      const std::size_t n = co_await flow->upstream.async_receive(
+          asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
       if (ec == asio::error::operation_aborted || !flow->upstream.is_open()) co_return;
       if (ec) continue;  // e.g. nothing listening at the server yet (ICMP): keep relaying
       flow->last_active = Clock::now();
@@ -216,7 +228,8 @@ class Relay {
       send_now(flow, data, copies);
       return;
     }
-    auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::microseconds(static_cast<long>(delay_ms * 1000)));
+    auto timer = std::make_shared<asio::steady_timer>(
+        io_, std::chrono::microseconds(static_cast<long>(delay_ms * 1000)));
     timer->async_wait([this, timer, flow, data, copies](std::error_code ec) {
       if (!ec && flow->upstream.is_open()) send_now(flow, data, copies);
     });
@@ -245,6 +258,7 @@ class Relay {
   Tracer tracer_;
   Counts counts_;
   std::map<udp::endpoint, std::shared_ptr<Flow>> flows_;
+  Clock::time_point last_full_sweep_{};
 };
 
 int run(const Options& options) {
@@ -274,9 +288,9 @@ int run(const Options& options) {
 
   // What the relay did, always printed (also with -q): it is the point.
   const Counts& c = relay.counts();
-  std::cout << "relay: from clients " << c.from_clients << ", forwarded " << c.forwarded << ", dropped " << c.dropped
-            << ", duplicated " << c.duplicated << ", reordered " << c.reordered << "; replies to clients "
-            << c.replies;
+  std::cout << "relay: from clients " << c.from_clients << ", forwarded " << c.forwarded << ", dropped "
+            << c.dropped << ", duplicated " << c.duplicated << ", reordered " << c.reordered
+            << "; replies to clients " << c.replies;
   if (c.refused) std::cout << "; refused (over --max-flows) " << c.refused;
   if (c.expired) std::cout << "; clients forgotten after --flow-timeout " << c.expired;
   std::cout << std::endl;
@@ -298,9 +312,11 @@ int main(int argc, char** argv) {
   add_listen_option(app, options.listen, "address for clients");
   app.add_option("--to", options.to, "the server, HOST[:PORT]")->required()->check(peer_validator());
   const auto percent = CLI::Range(0.0, 100.0);
-  app.add_option("--loss", options.impair.loss_pct, "percent of datagrams dropped (20: one in five)")->check(percent);
+  app.add_option("--loss", options.impair.loss_pct, "percent of datagrams dropped (20: one in five)")
+      ->check(percent);
   app.add_option("--dup", options.impair.dup_pct, "percent of datagrams sent twice")->check(percent);
-  app.add_option("--reorder", options.impair.reorder_pct, "percent of datagrams held back behind the next one")
+  app.add_option("--reorder", options.impair.reorder_pct,
+                 "percent of datagrams held back behind the next one")
       ->check(percent);
   app.add_option("--delay", options.impair.delay_ms, "milliseconds each datagram is delayed")
       ->check(CLI::Range(0.0, 60000.0));
