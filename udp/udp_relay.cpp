@@ -59,6 +59,14 @@ struct Flow {
   // --reorder: a datagram held back until the next one has gone ahead of it.
   std::optional<std::pair<Datagram, int>> held;
   asio::steady_timer hold_timer;
+
+  // Closing the socket ends the flow's to_client coroutine; a delayed
+  // datagram still on its timer finds the socket closed and is not sent.
+  void close() {
+    std::error_code ignored;
+    upstream.close(ignored);
+    hold_timer.cancel();
+  }
 };
 
 class Relay {
@@ -87,10 +95,7 @@ class Relay {
     std::error_code ignored;
     listener_.close(ignored);
     sweep_timer_.cancel();
-    for (auto& [client, flow] : flows_) {
-      flow->upstream.close(ignored);
-      flow->hold_timer.cancel();
-    }
+    for (auto& [client, flow] : flows_) flow->close();
   }
 
   const Counts& counts() const { return counts_; }
@@ -137,8 +142,8 @@ class Relay {
   }
 
   // Forgets the flows that have been quiet for --flow-timeout, every second
-  // or so; a flood of new clients thus holds the relay full for at most that
-  // long after it stops.
+  // (or every half timeout, if that is shorter); a flood of new clients thus
+  // holds the relay full for little longer than the timeout after it stops.
   asio::awaitable<void> sweep_idle_flows() {
     const auto every = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(std::min(1.0, options_.flow_timeout / 2)));
@@ -161,11 +166,7 @@ class Relay {
         ++it;
         continue;
       }
-      // Closing the socket ends its to_client coroutine; a delayed datagram
-      // still on its timer finds the socket closed and is not sent.
-      std::error_code ignored;
-      flow.upstream.close(ignored);
-      flow.hold_timer.cancel();
+      flow.close();
       counts_.expired++;
       char quiet[48];
       std::snprintf(quiet, sizeof quiet, " (quiet for %g s)", options_.flow_timeout);
@@ -176,13 +177,6 @@ class Relay {
 
   std::shared_ptr<Flow> flow_for(const udp::endpoint& client) {
     if (auto it = flows_.find(client); it != flows_.end()) return it->second;
-    // Full: make room now if a flow is idle, but look at most every 100 ms,
-    // so a flood of new clients cannot make every datagram scan the table.
-    if (flows_.size() >= options_.max_flows &&
-        Clock::now() - last_full_sweep_ >= std::chrono::milliseconds(100)) {
-      last_full_sweep_ = Clock::now();
-      forget_idle_flows();
-    }
     if (flows_.size() >= options_.max_flows) return nullptr;
     auto flow = std::make_shared<Flow>(io_, client);
     std::error_code ec;
@@ -258,7 +252,6 @@ class Relay {
   Tracer tracer_;
   Counts counts_;
   std::map<udp::endpoint, std::shared_ptr<Flow>> flows_;
-  Clock::time_point last_full_sweep_{};
 };
 
 int run(const Options& options) {
