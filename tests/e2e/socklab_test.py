@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -154,6 +155,41 @@ def spawn(args, **kwargs):
     proc = subprocess.Popen(args, **kwargs)
     _started.append(proc)
     return proc
+
+
+class Terminal:
+    """A pseudo-terminal for a program to draw on (isatty is true there).
+
+    Pass `.fd` as the program's stdout or stderr, then call `.opened()`.
+    A thread reads everything drawn, since a terminal that nobody reads
+    blocks the program once its buffer is full; `.drawn()` returns it all
+    once the program has closed its end."""
+
+    def __init__(self):
+        import pty
+        self._master, self.fd = pty.openpty()
+        self._chunks = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+
+    def opened(self):
+        """The program has the terminal now: close our copy of its end, start reading."""
+        os.close(self.fd)
+        self._reader.start()
+
+    def _read(self):
+        while True:
+            try:
+                chunk = os.read(self._master, 65536)
+            except OSError:  # EIO: the program has closed its end
+                return
+            if not chunk:
+                return
+            self._chunks.append(chunk)
+
+    def drawn(self, timeout=DEFAULT_TIMEOUT):
+        self._reader.join(timeout)
+        os.close(self._master)
+        return b"".join(self._chunks).decode(errors="replace")
 
 
 def connect(port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):

@@ -9,7 +9,7 @@ import socket
 import struct
 import subprocess
 
-from socklab_test import binary, main, run, start_server, wait_until
+from socklab_test import Terminal, binary, main, run, start_server, wait_until
 from fx import workdir, sha, write
 
 SENDFILE = binary("sendfile")
@@ -205,27 +205,16 @@ def test_ipv6_loopback():
 
 
 def test_a_progress_bar_on_a_terminal_only():
-    import pty
     d = workdir()
     data = os.urandom(4 << 20)
     src = write(os.path.join(d, "bar.bin"), data)
     server = start_server("recvfile", "--dir", os.path.join(d, "in"))
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([SENDFILE, src, server.peer()], stdout=subprocess.PIPE, stderr=slave)
-    os.close(slave)
+    terminal = Terminal()
+    proc = subprocess.Popen([SENDFILE, src, server.peer()], stdout=subprocess.PIPE, stderr=terminal.fd)
+    terminal.opened()
     out, _ = proc.communicate(timeout=30)
-    seen = b""
-    while True:  # the terminal's side: everything sendfile drew
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:  # EIO: sendfile has closed its end
-            break
-        if not chunk:
-            break
-        seen += chunk
-    os.close(master)
     assert proc.returncode == 0
-    bar = seen.decode(errors="replace")
+    bar = terminal.drawn()
     assert "bar.bin [" in bar and "4.0 MiB / 4.0 MiB 100%" in bar, bar
     assert "/s" in bar, bar
     assert out.decode().strip() == f"sent bar.bin {len(data)} sha256={sha(data)}"  # stdout stays clean

@@ -10,7 +10,7 @@ import subprocess
 import tempfile
 import time
 
-from socklab_test import binary, main, need_tool, run, skip, spawn
+from socklab_test import Terminal, binary, main, need_tool, run, skip, spawn
 
 TCPSTATE = binary("tcpstate")
 PAUSE = 0.6  # seconds each state is held: several polls at 50 ms
@@ -104,39 +104,21 @@ def test_watch_reports_queues_that_change():
 def live_screens(*extra, env=None):
     """Runs watch on a terminal (a pty) while a connection is made; returns
     the screens it drew, the client's address and the listener's port."""
-    import pty
-    import threading
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} if env is None else env
     lsock, port = held_connection()
-    master, slave = pty.openpty()
+    terminal = Terminal()
     watcher = subprocess.Popen([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--interval", "50",
-                                "--duration", "2.5", *extra], stdout=slave, stderr=subprocess.PIPE, env=env)
-    os.close(slave)
-    drawn = []
-
-    def read_terminal():  # a terminal that nobody reads would block tcpstate once it is full
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: tcpstate has closed its end
-                return
-            if not chunk:
-                return
-            drawn.append(chunk)
-
-    reader = threading.Thread(target=read_terminal)
-    reader.start()
+                                "--duration", "2.5", *extra], stdout=terminal.fd, stderr=subprocess.PIPE, env=env)
+    terminal.opened()
     time.sleep(0.5)
     client = socket.create_connection(("127.0.0.1", port), timeout=5)
     server, _ = lsock.accept()
     me = f"127.0.0.1:{client.getsockname()[1]}"
     _, err = watcher.communicate(timeout=20)
-    reader.join(timeout=10)
-    os.close(master)
     assert watcher.returncode == 0, err.decode()
     for s in (client, server, lsock):
         s.close()
-    return b"".join(drawn).decode(errors="replace").split("\x1b[H\x1b[2J"), me, port
+    return terminal.drawn().split("\x1b[H\x1b[2J"), me, port
 
 
 def test_watch_live_view_on_a_terminal():
