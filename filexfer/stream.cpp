@@ -39,6 +39,24 @@ bool Connection::wait(short events) {
   }
 }
 
+void Connection::wait_to_write(const std::string& step) {
+  // POLLRDHUP: the peer's FIN arrived. Waiting to write, that means the peer
+  // closed while its receive window was full; it will never read again (a
+  // closed socket only answers the window probes with "still full"), so
+  // waiting out the idle timeout would be for nothing.
+  pollfd p{fd_, POLLOUT | POLLRDHUP, 0};
+  for (;;) {
+    const int ready = ::poll(&p, 1, idle_ms_);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      throw StepError(step,
+                      "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+    }
+    if (p.revents & (POLLOUT | POLLERR)) return;  // the write that follows tells which
+    throw StepError(step, "the peer closed the connection");
+  }
+}
+
 void Connection::fill(const std::string& step) {
   char buffer[4096];
   const std::size_t n = read_some(buffer, step);
@@ -87,9 +105,7 @@ void Connection::write_all(std::string_view data, const std::string& step) {
                                                                   : std::strerror(errno));
     }
     // The peer's receive window is full: wait until it reads (the sliding window at work).
-    if (!wait(POLLOUT))
-      throw StepError(step,
-                      "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
+    wait_to_write(step);
   }
 }
 
@@ -105,10 +121,7 @@ std::uint64_t Connection::send_file_some(int file_fd, std::uint64_t offset, std:
       throw StepError(step, errno == EPIPE || errno == ECONNRESET ? "the peer closed the connection"
                                                                   : std::strerror(errno));
     }
-    if (!wait(POLLOUT)) {
-      throw StepError(step,
-                      "the peer read nothing for " + std::to_string(idle_ms_ / 1000) + " s (idle timeout)");
-    }
+    wait_to_write(step);
   }
 }
 

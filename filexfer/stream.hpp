@@ -78,6 +78,9 @@ class Connection {
   std::uint64_t send_file_some(int file_fd, std::uint64_t offset, std::uint64_t count,
                                const std::string& step);
   bool wait(short events);
+  /// Waits until the socket takes more bytes; throws on the idle timeout or
+  /// when the peer has closed without reading what is waiting.
+  void wait_to_write(const std::string& step);
   int fd_;
   int idle_ms_;
   std::string ahead_;

@@ -128,6 +128,32 @@ def test_a_receiver_dying_mid_file_makes_sendfile_fail_clearly():
     shutil.rmtree(d)
 
 
+def test_a_receiver_that_closes_without_reading_is_noticed_at_once():
+    # The receiver sends its FIN and never reads again, with its window full
+    # (what a stopped recvfile's socket looks like to the sender). The sender
+    # must give up now, not after its 60 s idle timeout: the test's 20 s
+    # bound is only there so that a hang fails instead of waiting forever.
+    done = threading.Event()
+
+    def close_and_stop_reading(conn):
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        accept_and_read(conn, 100000)
+        conn.shutdown(socket.SHUT_WR)
+        done.wait(25)
+
+    d = workdir()
+    src = write(os.path.join(d, "x.bin"), os.urandom(32 << 20))
+    peer, thread = fake_receiver(close_and_stop_reading)
+    try:
+        r = run([SENDFILE, src, peer], timeout=20)
+    finally:
+        done.set()
+    thread.join(10)
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == "sendfile: write x.bin: the peer closed the connection", r.stderr
+    shutil.rmtree(d)
+
+
 def test_a_receiver_giving_up_mid_file_is_heard():
     def give_up(conn):
         accept_and_read(conn, 100000)
