@@ -31,8 +31,7 @@ void add_family_flags(CLI::App& app, Family& family);
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 
 /// Adds a server's "-l,--listen [HOST:]PORT" option (validated, default shown).
-void add_listen_option(CLI::App& app, std::string& listen,
-                       std::string_view what = "address to listen on");
+void add_listen_option(CLI::App& app, std::string& listen, std::string_view what = "address to listen on");
 
 /// A CLI11 validator for "[HOST:]PORT" listen addresses.
 CLI::Validator listen_validator();

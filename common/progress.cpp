@@ -19,7 +19,8 @@ std::string human_bytes(double bytes) {
 Progress::Progress(std::string label, std::uint64_t total, bool enabled)
     : label_(std::move(label)), total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
 
-std::string Progress::line(const std::string& label, std::uint64_t done, std::uint64_t total, double seconds) {
+std::string Progress::line(const std::string& label, std::uint64_t done, std::uint64_t total,
+                           double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
   const double fraction = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   constexpr int width = 20;
@@ -32,8 +33,9 @@ std::string Progress::line(const std::string& label, std::uint64_t done, std::ui
   }
   char text[512];
   std::snprintf(text, sizeof text, "%s [%s] %s / %s %3.0f%%  %s/s%s", label.c_str(), bar.c_str(),
-                human_bytes(static_cast<double>(done)).c_str(), human_bytes(static_cast<double>(total)).c_str(),
-                fraction * 100, human_bytes(rate).c_str(), eta);
+                human_bytes(static_cast<double>(done)).c_str(),
+                human_bytes(static_cast<double>(total)).c_str(), fraction * 100, human_bytes(rate).c_str(),
+                eta);
   return text;
 }
 

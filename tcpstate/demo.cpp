@@ -1,19 +1,19 @@
 #include "tcpstate/demo.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
 #include <iostream>
 #include <map>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <set>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -49,7 +49,8 @@ class Fd {
 std::string errno_text() { return std::strerror(errno); }
 
 void set_int(int fd, int level, int name, int value, const char* what) {
-  if (setsockopt(fd, level, name, &value, sizeof value) != 0) throw StepError(std::string("setsockopt ") + what, errno_text());
+  if (setsockopt(fd, level, name, &value, sizeof value) != 0)
+    throw StepError(std::string("setsockopt ") + what, errno_text());
 }
 
 sockaddr_in loopback(std::uint16_t port) {
@@ -110,7 +111,8 @@ Fd connect_to(std::uint16_t port, int rcvbuf, bool blocking) {
   if (rcvbuf) set_int(c.get(), SOL_SOCKET, SO_RCVBUF, rcvbuf, "SO_RCVBUF");
   if (!blocking) fcntl(c.get(), F_SETFL, O_NONBLOCK);
   sockaddr_in a = loopback(port);
-  if (connect(c.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 && !(errno == EINPROGRESS && !blocking)) {
+  if (connect(c.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 &&
+      !(errno == EINPROGRESS && !blocking)) {
     throw StepError("connect " + endpoint_of(a), errno_text());
   }
   return c;
@@ -243,7 +245,8 @@ class Stage {
     for (const auto& [role, key] : roles_) {
       for (const Transition& t : *transitions) {
         if (SnapshotDiff::key(t.local, t.remote) != key || t.queues_only) continue;
-        if (t.from && report.observed.count(role) == 0 && t.from != TcpState::closed) report.observe(role, *t.from);
+        if (t.from && report.observed.count(role) == 0 && t.from != TcpState::closed)
+          report.observe(role, *t.from);
         report.observe(role, t.to ? *t.to : TcpState::closed);
       }
       auto it = watcher_.current().find(key);
@@ -311,7 +314,8 @@ void lifecycle(Stage& stage, std::uint16_t port) {
   const std::size_t wrote = fill(a.get());
   stage.step("write", "client writes without pause; the server does not read",
              "The server's small receive buffer fills and it advertises a zero window: the client's "
-             "write would block after " + std::to_string(wrote) + " bytes (the sliding window at rest).",
+             "write would block after " +
+                 std::to_string(wrote) + " bytes (the sliding window at rest).",
              {{"client", S::established}, {"server", S::established}});
 
   if (shutdown(a.get(), SHUT_WR) != 0) throw StepError("shutdown", errno_text());
@@ -393,20 +397,25 @@ void reuseaddr(Stage& stage, bool reuse) {
   drain(a.get());
   a.reset();
   lsock.reset();
-  stage.step("close", "the server closes first, then stops" + std::string(reuse ? " (SO_REUSEADDR set)" : " (no SO_REUSEADDR)"),
-             "The side that closes first keeps TIME_WAIT, here on the server's own port " + std::to_string(port) + ".",
+  stage.step("close",
+             "the server closes first, then stops" +
+                 std::string(reuse ? " (SO_REUSEADDR set)" : " (no SO_REUSEADDR)"),
+             "The side that closes first keeps TIME_WAIT, here on the server's own port " +
+                 std::to_string(port) + ".",
              {{"server", S::time_wait}});
   for (bool again : {false, true}) {
     int error = 0;
     Fd restarted = listener(port, 1, again, 0, false, &error);
-    const std::string result = restarted.get() >= 0 ? "ok: listening again" : "bind: " + std::string(std::strerror(error));
+    const std::string result =
+        restarted.get() >= 0 ? "ok: listening again" : "bind: " + std::string(std::strerror(error));
     std::string why;
     if (restarted.get() >= 0) {
       why = "Both runs set SO_REUSEADDR: bind may reuse a port whose old connections are in TIME_WAIT.";
     } else if (!again) {
       why = "Without SO_REUSEADDR, bind refuses a port that a TIME_WAIT connection still uses.";
     } else {
-      why = "Linux wants SO_REUSEADDR on both sockets: the old run did not set it, so the restart still fails.";
+      why =
+          "Linux wants SO_REUSEADDR on both sockets: the old run did not set it, so the restart still fails.";
     }
     stage.step("bind", server + (again ? " with SO_REUSEADDR" : " without SO_REUSEADDR") + "  (restart)", why,
                {{"server", S::time_wait}}, result);
@@ -432,7 +441,11 @@ int run_demo(const DemoOptions& options) {
   if (options.json) {
     std::string list = "[";
     for (TcpState s : stage.seen()) list += (list.size() > 1 ? "," : "") + json_quote(state_name(s));
-    std::cout << JsonLine().add("summary", true).add_raw("observed_states", list + "]").add("ok", !stage.missed()).str()
+    std::cout << JsonLine()
+                     .add("summary", true)
+                     .add_raw("observed_states", list + "]")
+                     .add("ok", !stage.missed())
+                     .str()
               << "\n";
   } else {
     std::cout << "\nStates observed: " << seen << "\n"

@@ -12,12 +12,12 @@ namespace socklab {
 
 /// What `tcpstate demo` was asked to do.
 struct DemoOptions {
-  std::uint16_t port = 0;        ///< the first listener's port (0: any free port)
-  double pause = 2.0;            ///< seconds each step is held on screen
-  std::string scene = "all";     ///< lifecycle, closing, reuseaddr or all
+  std::uint16_t port = 0;     ///< the first listener's port (0: any free port)
+  double pause = 2.0;         ///< seconds each step is held on screen
+  std::string scene = "all";  ///< lifecycle, closing, reuseaddr or all
   SourceKind source = SourceKind::proc;
   bool json = false;
-  bool diagram = false;          ///< draw the diagram after each step
+  bool diagram = false;  ///< draw the diagram after each step
   bool colour = false;
 };
 

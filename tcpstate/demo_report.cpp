@@ -14,7 +14,8 @@ void StepReport::observe(const std::string& role, TcpState state) {
 bool StepReport::ok() const {
   return std::all_of(expected.begin(), expected.end(), [&](const auto& e) {
     auto it = observed.find(e.first);
-    return it != observed.end() && std::find(it->second.begin(), it->second.end(), e.second) != it->second.end();
+    return it != observed.end() &&
+           std::find(it->second.begin(), it->second.end(), e.second) != it->second.end();
   });
 }
 
@@ -29,7 +30,8 @@ std::string step_json(const StepReport& step) {
   for (const auto& [role, states] : step.observed) {
     if (observed.size() > 1) observed += ",";
     observed += json_quote(role) + ":[";
-    for (std::size_t i = 0; i < states.size(); ++i) observed += (i ? "," : "") + json_quote(state_name(states[i]));
+    for (std::size_t i = 0; i < states.size(); ++i)
+      observed += (i ? "," : "") + json_quote(state_name(states[i]));
     observed += "]";
   }
   observed += "}";
@@ -50,7 +52,8 @@ std::string step_text(const StepReport& step) {
   if (!step.expected.empty()) {
     out += "    expected: ";
     for (std::size_t i = 0; i < step.expected.size(); ++i) {
-      out += (i ? ", " : "") + step.expected[i].first + " " + std::string(state_name(step.expected[i].second));
+      out +=
+          (i ? ", " : "") + step.expected[i].first + " " + std::string(state_name(step.expected[i].second));
     }
     out += "\n";
   }
@@ -59,7 +62,8 @@ std::string step_text(const StepReport& step) {
   for (const auto& [role, states] : step.observed) {
     out += (first ? "" : ", ") + role + " ";
     first = false;
-    for (std::size_t i = 0; i < states.size(); ++i) out += (i ? " -> " : "") + std::string(state_name(states[i]));
+    for (std::size_t i = 0; i < states.size(); ++i)
+      out += (i ? " -> " : "") + std::string(state_name(states[i]));
   }
   if (first) out += "(nothing)";
   if (!step.expected.empty()) out += step.ok() ? "   [ok]" : "   [MISSED]";

@@ -18,9 +18,9 @@ struct StepReport {
   int number = 0;
   std::string call;       ///< "listen", "connect", "write", "shutdown", "close", ...
   std::string narration;  ///< one sentence: what the call does and why the state holds
-  std::vector<std::pair<std::string, TcpState>> expected;        ///< role -> state
-  std::map<std::string, std::vector<TcpState>> observed;         ///< role -> states seen, in order
-  std::string result;     ///< what the call returned, when it matters ("Address already in use")
+  std::vector<std::pair<std::string, TcpState>> expected;  ///< role -> state
+  std::map<std::string, std::vector<TcpState>> observed;   ///< role -> states seen, in order
+  std::string result;  ///< what the call returned, when it matters ("Address already in use")
   std::string source;
 
   /// Records that `role` was seen in `state` (repeats are folded).

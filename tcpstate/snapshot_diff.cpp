@@ -70,7 +70,8 @@ std::string format_transition(const Transition& t, const std::string& clock) {
   }
   line += from + " -> " + to;
   if (t.seconds_in_from && t.from) {
-    std::snprintf(buf, sizeof buf, "  (%.3f s in %s)", *t.seconds_in_from, std::string(state_name(*t.from)).c_str());
+    std::snprintf(buf, sizeof buf, "  (%.3f s in %s)", *t.seconds_in_from,
+                  std::string(state_name(*t.from)).c_str());
     line += buf;
   }
   if (t.initial) line += "  (already there)";
@@ -80,10 +81,22 @@ std::string format_transition(const Transition& t, const std::string& clock) {
 std::string transition_json(const Transition& t) {
   JsonLine j;
   j.add("time", t.time).add("local", t.local).add("remote", t.remote);
-  if (t.from) j.add("from", state_name(*t.from)); else j.add_raw("from", "null");
-  if (t.to) j.add("to", state_name(*t.to)); else j.add_raw("to", "null");
-  if (t.seconds_in_from) j.add("seconds_in_from", *t.seconds_in_from); else j.add_raw("seconds_in_from", "null");
-  j.add("initial", t.initial).add("queues_only", t.queues_only).add("recv_q", t.recv_q).add("send_q", t.send_q);
+  if (t.from)
+    j.add("from", state_name(*t.from));
+  else
+    j.add_raw("from", "null");
+  if (t.to)
+    j.add("to", state_name(*t.to));
+  else
+    j.add_raw("to", "null");
+  if (t.seconds_in_from)
+    j.add("seconds_in_from", *t.seconds_in_from);
+  else
+    j.add_raw("seconds_in_from", "null");
+  j.add("initial", t.initial)
+      .add("queues_only", t.queues_only)
+      .add("recv_q", t.recv_q)
+      .add("send_q", t.send_q);
   j.add("source", t.source);
   return j.str();
 }

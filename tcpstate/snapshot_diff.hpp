@@ -17,14 +17,14 @@ struct Transition {
   double time = 0;  ///< seconds, on the caller's clock
   std::string local;
   std::string remote;
-  std::optional<TcpState> from;  ///< nothing: a new socket ("(new)")
-  std::optional<TcpState> to;    ///< nothing: the socket is gone ("(gone)")
+  std::optional<TcpState> from;           ///< nothing: a new socket ("(new)")
+  std::optional<TcpState> to;             ///< nothing: the socket is gone ("(gone)")
   std::optional<double> seconds_in_from;  ///< known when we saw it enter `from`
-  bool initial = false;         ///< already there when watching began
-  bool queues_only = false;     ///< same state; Recv-Q/Send-Q changed
+  bool initial = false;                   ///< already there when watching began
+  bool queues_only = false;               ///< same state; Recv-Q/Send-Q changed
   std::uint64_t recv_q = 0;
   std::uint64_t send_q = 0;
-  std::string source;           ///< which source saw it ("ss", "bpftrace", ...)
+  std::string source;  ///< which source saw it ("ss", "bpftrace", ...)
   bool operator==(const Transition&) const = default;
 };
 

@@ -187,17 +187,23 @@ Result<std::vector<SocketRow>> parse_ss(std::string_view text) {
     if (f.empty() || f[0] == "State" || f[0] == "Netid") continue;
     // With several protocols ss adds a first "Netid" column ("tcp").
     if (f[0] == "tcp") f.erase(f.begin());
-    if (f.size() < 5) return Result<std::vector<SocketRow>>::failure(where(n) + "expected 5 columns, got " + std::to_string(f.size()));
+    if (f.size() < 5)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "expected 5 columns, got " +
+                                                     std::to_string(f.size()));
     SocketRow row;
     auto state = parse_state(f[0]);
-    if (!state) return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[0]) + "'");
+    if (!state)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[0]) + "'");
     row.state = *state;
     auto recv_q = number<std::uint64_t>(f[1]);
     auto send_q = number<std::uint64_t>(f[2]);
-    if (!recv_q || !send_q) return Result<std::vector<SocketRow>>::failure(where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) + " " + std::string(f[2]) + "'");
+    if (!recv_q || !send_q)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) +
+                                                     " " + std::string(f[2]) + "'");
     row.recv_q = *recv_q;
     row.send_q = *send_q;
-    if (auto error = set_endpoints(row, f[3], f[4], n)) return Result<std::vector<SocketRow>>::failure(*error);
+    if (auto error = set_endpoints(row, f[3], f[4], n))
+      return Result<std::vector<SocketRow>>::failure(*error);
     for (std::size_t i = 5; i < f.size(); ++i) set_timer(row, f[i]);
     rows.push_back(std::move(row));
   }
@@ -211,17 +217,23 @@ Result<std::vector<SocketRow>> parse_netstat(std::string_view text) {
     ++n;
     auto f = fields(line);
     if (f.empty() || (f[0] != "tcp" && f[0] != "tcp6")) continue;  // headers, udp, unix
-    if (f.size() < 6) return Result<std::vector<SocketRow>>::failure(where(n) + "expected 6 columns, got " + std::to_string(f.size()));
+    if (f.size() < 6)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "expected 6 columns, got " +
+                                                     std::to_string(f.size()));
     SocketRow row;
     auto state = parse_state(f[5]);
-    if (!state) return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[5]) + "'");
+    if (!state)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[5]) + "'");
     row.state = *state;
     auto recv_q = number<std::uint64_t>(f[1]);
     auto send_q = number<std::uint64_t>(f[2]);
-    if (!recv_q || !send_q) return Result<std::vector<SocketRow>>::failure(where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) + " " + std::string(f[2]) + "'");
+    if (!recv_q || !send_q)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) +
+                                                     " " + std::string(f[2]) + "'");
     row.recv_q = *recv_q;
     row.send_q = *send_q;
-    if (auto error = set_endpoints(row, f[3], f[4], n)) return Result<std::vector<SocketRow>>::failure(*error);
+    if (auto error = set_endpoints(row, f[3], f[4], n))
+      return Result<std::vector<SocketRow>>::failure(*error);
     rows.push_back(std::move(row));
   }
   return rows;
@@ -235,25 +247,32 @@ Result<std::vector<SocketRow>> parse_proc_net_tcp(std::string_view text) {
     auto f = fields(line);
     if (f.empty() || f[0] == "sl") continue;
     // sl local rem st tx_queue:rx_queue ...
-    if (f.size() < 5 || !f[0].ends_with(":")) return Result<std::vector<SocketRow>>::failure(where(n) + "not a /proc/net/tcp row");
+    if (f.size() < 5 || !f[0].ends_with(":"))
+      return Result<std::vector<SocketRow>>::failure(where(n) + "not a /proc/net/tcp row");
     SocketRow row;
     auto st = number<int>(f[3], 16);
     auto state = st ? state_from_kernel(*st) : std::nullopt;
-    if (!state) return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[3]) + "'");
+    if (!state)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[3]) + "'");
     row.state = *state;
     std::string_view ends[2] = {f[1], f[2]};
     for (int i = 0; i < 2; ++i) {
       auto ep = split_endpoint(ends[i]);
       auto address = ep ? proc_address(ep->first) : std::nullopt;
       auto port = ep ? number<std::uint16_t>(ep->second, 16) : std::nullopt;
-      if (!address || !port) return Result<std::vector<SocketRow>>::failure(where(n) + "bad address '" + std::string(ends[i]) + "'");
+      if (!address || !port)
+        return Result<std::vector<SocketRow>>::failure(where(n) + "bad address '" + std::string(ends[i]) +
+                                                       "'");
       (i == 0 ? row.local : row.remote) = endpoint_text(*address, *port);
       (i == 0 ? row.local_port : row.remote_port) = *port;
     }
     std::size_t colon = f[4].find(':');
-    auto tx = colon == std::string_view::npos ? std::nullopt : number<std::uint64_t>(f[4].substr(0, colon), 16);
-    auto rx = colon == std::string_view::npos ? std::nullopt : number<std::uint64_t>(f[4].substr(colon + 1), 16);
-    if (!tx || !rx) return Result<std::vector<SocketRow>>::failure(where(n) + "bad queues '" + std::string(f[4]) + "'");
+    auto tx =
+        colon == std::string_view::npos ? std::nullopt : number<std::uint64_t>(f[4].substr(0, colon), 16);
+    auto rx =
+        colon == std::string_view::npos ? std::nullopt : number<std::uint64_t>(f[4].substr(colon + 1), 16);
+    if (!tx || !rx)
+      return Result<std::vector<SocketRow>>::failure(where(n) + "bad queues '" + std::string(f[4]) + "'");
     row.send_q = *tx;
     row.recv_q = *rx;
     rows.push_back(std::move(row));

@@ -24,9 +24,9 @@ struct SocketRow {
   std::string remote;
   std::uint16_t local_port = 0;
   std::uint16_t remote_port = 0;
-  std::uint64_t recv_q = 0;  ///< bytes received, not yet read (LISTEN: accept queue)
-  std::uint64_t send_q = 0;  ///< bytes sent, not yet acknowledged
-  std::string timer;         ///< ss -o's timer name ("timewait", "persist", "on"), or ""
+  std::uint64_t recv_q = 0;          ///< bytes received, not yet read (LISTEN: accept queue)
+  std::uint64_t send_q = 0;          ///< bytes sent, not yet acknowledged
+  std::string timer;                 ///< ss -o's timer name ("timewait", "persist", "on"), or ""
   std::optional<double> timer_left;  ///< seconds left on that timer
   bool operator==(const SocketRow&) const = default;
 };

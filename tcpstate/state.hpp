@@ -26,7 +26,7 @@ enum class TcpState {
 
 /// Every state, in the order of the enum (the lifecycle's order, roughly).
 inline constexpr std::array<TcpState, 11> all_states{
-    TcpState::listen,     TcpState::syn_sent,   TcpState::syn_rcvd, TcpState::established,
+    TcpState::listen,     TcpState::syn_sent,   TcpState::syn_rcvd,   TcpState::established,
     TcpState::fin_wait_1, TcpState::fin_wait_2, TcpState::close_wait, TcpState::closing,
     TcpState::last_ack,   TcpState::time_wait,  TcpState::closed};
 

@@ -2,6 +2,7 @@
 // reading /proc, or the kernel's own tracepoint through bpftrace), run a
 // demo that holds every state long enough to see, and draw the state
 // diagram. Lesson: notes/tcp-states.md
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -9,7 +10,6 @@
 #include <iostream>
 #include <set>
 #include <thread>
-#include <unistd.h>
 
 #include "common/cli.hpp"
 #include "common/error.hpp"
@@ -72,15 +72,16 @@ void draw_live(const Watcher& watcher, const std::deque<std::string>& recent, co
   out += "tcpstate watch (source " + std::string(source_name(watcher.kind())) + ", every " +
          std::to_string(options.interval_ms) + " ms; Ctrl-C ends)\n\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-12s %-30s %-30s %8s %8s\n", "State", "Local", "Remote", "Recv-Q", "Send-Q");
+  std::snprintf(line, sizeof line, "%-12s %-30s %-30s %8s %8s\n", "State", "Local", "Remote", "Recv-Q",
+                "Send-Q");
   out += line;
   std::set<TcpState> states;
   for (const auto& [key, entry] : watcher.current()) {
     const SocketRow& r = entry.row;
     states.insert(r.state);
-    std::snprintf(line, sizeof line, "%-12s %-30s %-30s %8llu %8llu\n", std::string(state_name(r.state)).c_str(),
-                  r.local.c_str(), r.remote.c_str(), static_cast<unsigned long long>(r.recv_q),
-                  static_cast<unsigned long long>(r.send_q));
+    std::snprintf(line, sizeof line, "%-12s %-30s %-30s %8llu %8llu\n",
+                  std::string(state_name(r.state)).c_str(), r.local.c_str(), r.remote.c_str(),
+                  static_cast<unsigned long long>(r.recv_q), static_cast<unsigned long long>(r.send_q));
     out += line;
   }
   if (options.diagram) out += "\n" + render_diagram(states, colour_terminal());
@@ -149,10 +150,11 @@ int snapshot(std::uint16_t port, const std::string& host, const std::string& sou
       continue;
     }
     std::string timer;
-    if (r.timer_left) timer = "  " + r.timer + " " + std::to_string(static_cast<int>(*r.timer_left + 0.5)) + " s";
+    if (r.timer_left)
+      timer = "  " + r.timer + " " + std::to_string(static_cast<int>(*r.timer_left + 0.5)) + " s";
     std::printf("%-12s %8llu %8llu  %-30s %-30s%s\n", std::string(state_name(r.state)).c_str(),
-                static_cast<unsigned long long>(r.recv_q), static_cast<unsigned long long>(r.send_q), r.local.c_str(),
-                r.remote.c_str(), timer.c_str());
+                static_cast<unsigned long long>(r.recv_q), static_cast<unsigned long long>(r.send_q),
+                r.local.c_str(), r.remote.c_str(), timer.c_str());
   }
   return 0;
 }
@@ -181,7 +183,8 @@ int main(int argc, char** argv) {
 
   WatchOptions w;
   auto* watch_cmd = app.add_subcommand("watch", "print one line per observed state transition");
-  watch_cmd->add_option("--port", w.port, "only sockets with this port at either end")->check(CLI::Range(1, 65535));
+  watch_cmd->add_option("--port", w.port, "only sockets with this port at either end")
+      ->check(CLI::Range(1, 65535));
   watch_cmd->add_option("--host", w.host, "only sockets with this IP address at either end");
   watch_cmd->add_option("--source", w.source, "ss (default), netstat, proc (/proc/net/tcp*), bpftrace (root)")
       ->check(CLI::IsMember(sources))
@@ -193,13 +196,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 86400.0 * 365));
   watch_cmd->add_flag("--json", w.json, "one JSON object per transition");
   watch_cmd->add_flag("--plain", w.plain, "plain lines even on a terminal (no live view)");
-  watch_cmd->add_flag("--diagram", w.diagram, "live view: draw the state diagram with the current states highlighted");
+  watch_cmd->add_flag("--diagram", w.diagram,
+                      "live view: draw the state diagram with the current states highlighted");
 
   std::uint16_t snap_port = 0;
   std::string snap_host, snap_source = "ss";
   bool snap_json = false;
   auto* snap_cmd = app.add_subcommand("snapshot", "the current sockets once, like netstat -an | grep PORT");
-  snap_cmd->add_option("--port", snap_port, "only sockets with this port at either end")->check(CLI::Range(1, 65535));
+  snap_cmd->add_option("--port", snap_port, "only sockets with this port at either end")
+      ->check(CLI::Range(1, 65535));
   snap_cmd->add_option("--host", snap_host, "only sockets with this IP address at either end");
   snap_cmd->add_option("--source", snap_source, "ss (default), netstat, proc")
       ->check(CLI::IsMember(sources))
@@ -208,15 +213,18 @@ int main(int argc, char** argv) {
 
   DemoOptions d;
   std::string demo_source = "proc";
-  auto* demo_cmd = app.add_subcommand("demo", "a connection's whole life on loopback, every state held and observed");
-  demo_cmd->add_option("--port", d.port, "the first listener's port (0: any free port)")->check(CLI::Range(0, 65535));
+  auto* demo_cmd =
+      app.add_subcommand("demo", "a connection's whole life on loopback, every state held and observed");
+  demo_cmd->add_option("--port", d.port, "the first listener's port (0: any free port)")
+      ->check(CLI::Range(0, 65535));
   demo_cmd->add_option("--pause", d.pause, "seconds each step stays on screen")
       ->check(CLI::Range(0.0, 600.0))
       ->capture_default_str();
   demo_cmd->add_option("--scene", d.scene, "lifecycle, closing (simultaneous close), reuseaddr, or all")
       ->check(CLI::IsMember(std::vector<std::string>(std::begin(demo_scenes), std::end(demo_scenes))))
       ->capture_default_str();
-  demo_cmd->add_option("--source", demo_source, "how the demo observes: proc (default), ss, netstat, bpftrace")
+  demo_cmd
+      ->add_option("--source", demo_source, "how the demo observes: proc (default), ss, netstat, bpftrace")
       ->check(CLI::IsMember(sources))
       ->capture_default_str();
   demo_cmd->add_flag("--json", d.json, "one JSON object per step: expected and observed states");
@@ -224,7 +232,8 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> highlight;
   auto* diagram_cmd = app.add_subcommand("diagram", "the TCP state machine, drawn in the terminal");
-  diagram_cmd->add_option("--highlight", highlight, "states to highlight (any spelling: FIN-WAIT-1, ESTAB...)")
+  diagram_cmd
+      ->add_option("--highlight", highlight, "states to highlight (any spelling: FIN-WAIT-1, ESTAB...)")
       ->check(state_validator());
 
   if (auto status = parse_command_line(app, argc, argv)) return *status;

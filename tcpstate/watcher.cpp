@@ -1,5 +1,12 @@
 #include "tcpstate/watcher.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -7,16 +14,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <fstream>
-#include <poll.h>
 #include <set>
 #include <sstream>
-#include <spawn.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -75,10 +75,14 @@ std::string last_error_line(const std::string& text) {
 
 std::string_view source_name(SourceKind kind) {
   switch (kind) {
-    case SourceKind::ss: return "ss";
-    case SourceKind::netstat: return "netstat";
-    case SourceKind::proc: return "proc";
-    case SourceKind::bpftrace: return "bpftrace";
+    case SourceKind::ss:
+      return "ss";
+    case SourceKind::netstat:
+      return "netstat";
+    case SourceKind::proc:
+      return "proc";
+    case SourceKind::bpftrace:
+      return "bpftrace";
   }
   return "?";
 }
@@ -100,7 +104,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv) {
                                         std::string(package_of(argv[0])) + ")");
   }
   int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return Result<std::string>::failure(std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out, O_CLOEXEC) != 0)
+    return Result<std::string>::failure(std::string("pipe: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
@@ -122,8 +127,9 @@ Result<std::string> run_command(const std::vector<std::string>& argv) {
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Result<std::string>::failure(argv[0] + " failed (exit status " +
-                                        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
+    return Result<std::string>::failure(
+        argv[0] + " failed (exit status " +
+        std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
   }
   return text;
 }
@@ -167,17 +173,19 @@ Result<std::vector<SocketRow>> poll_source(SourceKind kind, bool timers) {
 Result<std::unique_ptr<BpftraceProcess>> BpftraceProcess::start(double timeout_s) {
   using R = Result<std::unique_ptr<BpftraceProcess>>;
   const std::string others = source_alternatives(SourceKind::bpftrace);
-  if (!on_path("bpftrace")) return R::failure("bpftrace is not installed (Debian package bpftrace); " + others);
+  if (!on_path("bpftrace"))
+    return R::failure("bpftrace is not installed (Debian package bpftrace); " + others);
   if (geteuid() != 0) {
     return R::failure("bpftrace needs root (it loads a program into the kernel): run as root, or use " +
                       others.substr(std::strlen("other sources: ")));
   }
-  struct stat st{};
+  struct stat st {};
   if (stat("/sys/kernel/tracing/events/sock/inet_sock_set_state", &st) != 0 &&
       stat("/sys/kernel/debug/tracing/events/sock/inet_sock_set_state", &st) != 0) {
     return R::failure(
         "the tracepoint sock:inet_sock_set_state is not visible (tracefs not mounted? "
-        "mount -t tracefs nodev /sys/kernel/tracing); " + others);
+        "mount -t tracefs nodev /sys/kernel/tracing); " +
+        others);
   }
   int out[2];
   if (pipe2(out, O_CLOEXEC) != 0) return R::failure(std::string("pipe: ") + std::strerror(errno));
@@ -203,7 +211,8 @@ Result<std::unique_ptr<BpftraceProcess>> BpftraceProcess::start(double timeout_s
     const double left = deadline - monotonic_seconds();
     if (left <= 0) {
       std::fclose(err);
-      return R::failure("bpftrace did not attach its probe within " + std::to_string(static_cast<int>(timeout_s)) + " s");
+      return R::failure("bpftrace did not attach its probe within " +
+                        std::to_string(static_cast<int>(timeout_s)) + " s");
     }
     pollfd p{out[0], POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(left * 1000) + 1);
@@ -341,9 +350,11 @@ Result<std::vector<Transition>> Watcher::poll() {
     if (auto e = entered_.find(k.socket); e != entered_.end()) t.seconds_in_from = t.time - e->second;
     if (k.to == TcpState::closed) {
       entered_.erase(k.socket);
-      const bool closer = k.from == TcpState::fin_wait_1 || k.from == TcpState::fin_wait_2 || k.from == TcpState::closing;
+      const bool closer =
+          k.from == TcpState::fin_wait_1 || k.from == TcpState::fin_wait_2 || k.from == TcpState::closing;
       auto now_there = diff_.current().find(SnapshotDiff::key(k.local, k.remote));
-      if (closer && now_there != diff_.current().end() && now_there->second.row.state == TcpState::time_wait) {
+      if (closer && now_there != diff_.current().end() &&
+          now_there->second.row.state == TcpState::time_wait) {
         t.to = TcpState::time_wait;
       }
     } else {
@@ -354,7 +365,8 @@ Result<std::vector<Transition>> Watcher::poll() {
   }
   for (auto& t : polled) {
     const bool time_wait_ends = t.from == TcpState::time_wait && !t.to;
-    const bool unseen_time_wait = t.to == TcpState::time_wait && t.from != TcpState::time_wait &&
+    const bool unseen_time_wait =
+        t.to == TcpState::time_wait && t.from != TcpState::time_wait &&
         std::none_of(out.begin(), out.end(), [&](const Transition& b) {
           return b.local == t.local && b.remote == t.remote && b.to == TcpState::time_wait;
         });
@@ -363,7 +375,8 @@ Result<std::vector<Transition>> Watcher::poll() {
       out.push_back(std::move(t));
     }
   }
-  std::stable_sort(out.begin(), out.end(), [](const Transition& a, const Transition& b) { return a.time < b.time; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Transition& a, const Transition& b) { return a.time < b.time; });
   return out;
 }
 

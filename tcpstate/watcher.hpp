@@ -3,11 +3,11 @@
 // into transitions. `tcpstate watch` prints them; the demo checks them.
 #pragma once
 
+#include <sys/types.h>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 #include <vector>
 
 #include "common/result.hpp"

@@ -57,7 +57,9 @@ class ProbeStats {
   /// First replies that arrived after a reply to a later probe.
   std::uint64_t reordered() const { return reordered_; }
   std::uint64_t foreign() const { return foreign_; }
-  double loss_percent() const { return sent_ ? 100.0 * static_cast<double>(lost()) / static_cast<double>(sent_) : 0; }
+  double loss_percent() const {
+    return sent_ ? 100.0 * static_cast<double>(lost()) / static_cast<double>(sent_) : 0;
+  }
   /// min/avg/p50/p99/max of the first replies' round-trip times, in ms.
   Summary rtt() const { return summarize(rtts_); }
 

@@ -109,7 +109,8 @@ int run_interactive(const Options& options, const Tracer& tracer) {
     if (!wait_readable(fd, options.timeout)) {
       ++unanswered;
       std::cerr << program << ": no reply within " << options.timeout
-                << " s: the datagram or its reply was lost, and UDP does not retransmit; going on" << std::endl;
+                << " s: the datagram or its reply was lost, and UDP does not retransmit; going on"
+                << std::endl;
       continue;
     }
     // [4] read: the reply, and any further datagrams already waiting.
@@ -129,8 +130,8 @@ int run_interactive(const Options& options, const Tracer& tracer) {
   }
   tracer.step(5, "close", peer, calls::close, "UDP has no connection to end: nothing goes on the wire");
   if (unanswered) {
-    throw StepError("read", std::to_string(unanswered) + " of " + std::to_string(lines) +
-                                " datagrams got no reply");
+    throw StepError("read",
+                    std::to_string(unanswered) + " of " + std::to_string(lines) + " datagrams got no reply");
   }
   return 0;
 }
@@ -143,24 +144,26 @@ int run_probe(const Options& options, const Tracer& tracer) {
   udp::socket socket = dial(io, options, tracer, peer);
   const int fd = socket.native_handle();
   const std::uint64_t count = options.count;
-  const double gap_s = options.rate > 0 ? 1.0 / options.rate
+  const double gap_s = options.rate > 0          ? 1.0 / options.rate
                        : options.interval_ms > 0 ? options.interval_ms / 1000.0
-                       : options.window > 0 ? 0.0
-                                            : 0.010;  // like ping, but every 10 ms
+                       : options.window > 0      ? 0.0
+                                                 : 0.010;  // like ping, but every 10 ms
   const std::size_t window = options.window ? options.window : count;
   ProbeStats stats(count);
   std::vector<Clock::time_point> sent_at(count);
   std::deque<std::uint64_t> in_flight;  // sent, not yet answered or given up, in send order
   std::vector<char> reply(65536);
   const auto started = Clock::now();
-  const auto timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout));
+  const auto timeout =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout));
   const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_s));
   auto next_send = started;
   std::uint64_t next = 0;
 
   // Forgets the oldest probes that were answered or waited for too long.
   auto retire = [&](Clock::time_point now) {
-    while (!in_flight.empty() && (stats.answered(in_flight.front()) || sent_at[in_flight.front()] + timeout <= now)) {
+    while (!in_flight.empty() &&
+           (stats.answered(in_flight.front()) || sent_at[in_flight.front()] + timeout <= now)) {
       in_flight.pop_front();
     }
   };
@@ -171,17 +174,19 @@ int run_probe(const Options& options, const Tracer& tracer) {
     // Send when the pace and the window allow.
     if (next < count && in_flight.size() < window && now >= next_send) {
       const std::string datagram = encode_probe(
-          {next, static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                now.time_since_epoch()).count())},
+          {next, static_cast<std::uint64_t>(
+                     std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count())},
           options.size);
       if (::send(fd, datagram.data(), datagram.size(), MSG_DONTWAIT) < 0) {
         if (errno == ECONNREFUSED) nothing_listening("write", peer);
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS) throw StepError("write", std::strerror(errno));
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+          throw StepError("write", std::strerror(errno));
         pollfd p{fd, POLLOUT, 0};
         ::poll(&p, 1, 10);  // the send buffer is full: wait a moment and try again
         continue;
       }
-      if (tracer.enabled()) tracer.step(3, "write", "probe " + std::to_string(next) + " to " + peer, calls::write);
+      if (tracer.enabled())
+        tracer.step(3, "write", "probe " + std::to_string(next) + " to " + peer, calls::write);
       sent_at[next] = now;
       stats.on_sent();
       in_flight.push_back(next++);
@@ -218,8 +223,9 @@ int run_probe(const Options& options, const Tracer& tracer) {
     if (!in_flight.empty()) until = std::min(until, sent_at[in_flight.front()] + timeout);
     if (until <= now) continue;
     const auto wait = std::min<Clock::duration>(until - now, std::chrono::seconds(1));
-    timespec ts{static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
-                static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() % 1000000000)};
+    timespec ts{
+        static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
+        static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() % 1000000000)};
     pollfd p{fd, POLLIN, 0};
     ::ppoll(&p, 1, &ts, nullptr);
   }
@@ -229,8 +235,13 @@ int run_probe(const Options& options, const Tracer& tracer) {
   const Summary rtt = stats.rtt();
   const double per_second = seconds > 0 ? static_cast<double>(stats.received()) / seconds : 0;
   if (options.json) {
-    const std::string rtt_json =
-        JsonLine().add("min", rtt.min).add("avg", rtt.avg).add("p50", rtt.p50).add("p99", rtt.p99).add("max", rtt.max).str();
+    const std::string rtt_json = JsonLine()
+                                     .add("min", rtt.min)
+                                     .add("avg", rtt.avg)
+                                     .add("p50", rtt.p50)
+                                     .add("p99", rtt.p99)
+                                     .add("max", rtt.max)
+                                     .str();
     std::cout << JsonLine()
                      .add("peer", peer)
                      .add("count", count)
@@ -249,18 +260,21 @@ int run_probe(const Options& options, const Tracer& tracer) {
               << std::endl;
   } else {
     char line[256];
-    std::printf("probe %s: %llu datagrams of %zu bytes\n", peer.c_str(), static_cast<unsigned long long>(count),
-                options.size);
-    std::snprintf(line, sizeof line, "sent %llu, received %llu, lost %llu (%.1f%%), duplicated %llu, reordered %llu",
-                  static_cast<unsigned long long>(stats.sent()), static_cast<unsigned long long>(stats.received()),
-                  static_cast<unsigned long long>(stats.lost()), stats.loss_percent(),
-                  static_cast<unsigned long long>(stats.duplicated()),
-                  static_cast<unsigned long long>(stats.reordered()));
+    std::printf("probe %s: %llu datagrams of %zu bytes\n", peer.c_str(),
+                static_cast<unsigned long long>(count), options.size);
+    std::snprintf(
+        line, sizeof line, "sent %llu, received %llu, lost %llu (%.1f%%), duplicated %llu, reordered %llu",
+        static_cast<unsigned long long>(stats.sent()), static_cast<unsigned long long>(stats.received()),
+        static_cast<unsigned long long>(stats.lost()), stats.loss_percent(),
+        static_cast<unsigned long long>(stats.duplicated()),
+        static_cast<unsigned long long>(stats.reordered()));
     std::printf("%s\n", line);
-    if (stats.foreign()) std::printf("not our probes (ignored): %llu\n", static_cast<unsigned long long>(stats.foreign()));
+    if (stats.foreign())
+      std::printf("not our probes (ignored): %llu\n", static_cast<unsigned long long>(stats.foreign()));
     std::printf("%.3f s, %.0f replies/s\n", seconds, per_second);
     if (rtt.count) {
-      std::printf("rtt ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", rtt.min, rtt.avg, rtt.p50, rtt.p99, rtt.max);
+      std::printf("rtt ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", rtt.min, rtt.avg, rtt.p50,
+                  rtt.p99, rtt.max);
     }
     std::fflush(stdout);
   }
@@ -294,8 +308,9 @@ int main(int argc, char** argv) {
                    ->capture_default_str();
   auto* rate = app.add_option("--rate", options.rate, "probe mode: datagrams per second")
                    ->check(CLI::Range(0.001, 10000000.0));
-  auto* interval = app.add_option("--interval", options.interval_ms, "probe mode: milliseconds between datagrams "
-                                                                      "(default 10 unless --rate or --window)")
+  auto* interval = app.add_option("--interval", options.interval_ms,
+                                  "probe mode: milliseconds between datagrams "
+                                  "(default 10 unless --rate or --window)")
                        ->check(CLI::Range(0.0, 3600000.0))
                        ->excludes(rate);
   auto* window = app.add_option("--window", options.window,

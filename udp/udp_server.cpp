@@ -85,14 +85,17 @@ std::string daytime_text() {
 // The reply to one datagram, by mode.
 std::string_view make_reply(Mode mode, std::string_view in, std::string& scratch) {
   switch (mode) {
-    case Mode::echo: return in;
+    case Mode::echo:
+      return in;
     case Mode::upper:
       scratch.assign(in);
       for (char& c : scratch) {
         if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
       }
       return scratch;
-    case Mode::daytime: scratch = daytime_text(); return scratch;
+    case Mode::daytime:
+      scratch = daytime_text();
+      return scratch;
   }
   return in;
 }
@@ -152,7 +155,8 @@ asio::awaitable<void> serve(Worker& w, Shared& shared) {
       }
       peer.datagrams_out++;
       if (shared.tracer.enabled()) {
-        shared.tracer.step(4, "sendto", to_string(from) + " " + bytes_text(reply.size()), calls::write_to_udp);
+        shared.tracer.step(4, "sendto", to_string(from) + " " + bytes_text(reply.size()),
+                           calls::write_to_udp);
       }
     }
   }
@@ -170,15 +174,17 @@ void print_totals(std::deque<Worker>& workers, Shared& shared) {
             [](const auto& a, const auto& b) { return a.second.datagrams_in > b.second.datagrams_in; });
   for (std::size_t i = 0; i < all.size() && i < 20; ++i) {
     const PeerCount& c = all[i].second;
-    shared.log.line("peer " + to_string(all[i].first) + ": in " + std::to_string(c.datagrams_in) + " datagrams (" +
-                    std::to_string(c.bytes_in) + " B), out " + std::to_string(c.datagrams_out));
+    shared.log.line("peer " + to_string(all[i].first) + ": in " + std::to_string(c.datagrams_in) +
+                    " datagrams (" + std::to_string(c.bytes_in) + " B), out " +
+                    std::to_string(c.datagrams_out));
   }
   if (all.size() > 20) shared.log.line("... and " + std::to_string(all.size() - 20) + " more peers");
-  shared.log.line("stopped; datagrams: " + std::to_string(shared.datagrams.load()) + " from " +
-                  std::to_string(all.size()) + " peers" +
-                  (others.datagrams_in ? " (+" + std::to_string(others.datagrams_in) + " beyond --max-peers)" : "") +
-                  ", truncated " + std::to_string(shared.truncated.load()) + ", replies not sent " +
-                  std::to_string(shared.not_sent.load()));
+  shared.log.line(
+      "stopped; datagrams: " + std::to_string(shared.datagrams.load()) + " from " +
+      std::to_string(all.size()) + " peers" +
+      (others.datagrams_in ? " (+" + std::to_string(others.datagrams_in) + " beyond --max-peers)" : "") +
+      ", truncated " + std::to_string(shared.truncated.load()) + ", replies not sent " +
+      std::to_string(shared.not_sent.load()));
 }
 
 int run(const Options& options) {
@@ -247,10 +253,11 @@ int main(int argc, char** argv) {
       "Lesson: notes/udp-flow.md",
       program};
   add_listen_option(app, options.listen);
-  auto* upper = app.add_flag_callback("--upper", [&] { options.mode = Mode::upper; },
-                                      "reply with the datagram upper-cased (ASCII letters)");
-  app.add_flag_callback("--daytime", [&] { options.mode = Mode::daytime; },
-                        "reply with the current local time instead of an echo")
+  auto* upper = app.add_flag_callback(
+      "--upper", [&] { options.mode = Mode::upper; }, "reply with the datagram upper-cased (ASCII letters)");
+  app.add_flag_callback(
+         "--daytime", [&] { options.mode = Mode::daytime; },
+         "reply with the current local time instead of an echo")
       ->excludes(upper);
   app.add_option("--workers", options.workers,
                  "sockets sharing the port with SO_REUSEPORT, one thread each (default 1)")

@@ -53,9 +53,10 @@ TEST_CASE("StepReport") {
   }
   SUBCASE("writes expected and observed as JSON") {
     step.observe("client", TcpState::fin_wait_1);
-    CHECK(step_json(step) ==
-          R"({"scene":"lifecycle","step":7,"call":"shutdown","expected":{"client":"FIN_WAIT_1","server":"ESTABLISHED"},)"
-          R"("observed":{"client":["FIN_WAIT_1"]},"ok":false,"result":"","source":"proc"})");
+    CHECK(
+        step_json(step) ==
+        R"({"scene":"lifecycle","step":7,"call":"shutdown","expected":{"client":"FIN_WAIT_1","server":"ESTABLISHED"},)"
+        R"("observed":{"client":["FIN_WAIT_1"]},"ok":false,"result":"","source":"proc"})");
     CHECK(step_text(step) ==
           "    expected: client FIN_WAIT_1, server ESTABLISHED\n"
           "    observed: client FIN_WAIT_1   [MISSED]  (source: proc)\n");

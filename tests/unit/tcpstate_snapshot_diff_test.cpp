@@ -86,8 +86,9 @@ TEST_CASE("SnapshotDiff") {
   SUBCASE("writes JSON with nulls for (new) and (gone)") {
     auto t = diff.update({listener}, 0.25);
     t[0].source = "ss";
-    CHECK(transition_json(t[0]) ==
-          R"({"time":0.25,"local":"127.0.0.1:8001","remote":"0.0.0.0:*","from":null,"to":"LISTEN",)"
-          R"("seconds_in_from":null,"initial":true,"queues_only":false,"recv_q":0,"send_q":0,"source":"ss"})");
+    CHECK(
+        transition_json(t[0]) ==
+        R"({"time":0.25,"local":"127.0.0.1:8001","remote":"0.0.0.0:*","from":null,"to":"LISTEN",)"
+        R"("seconds_in_from":null,"initial":true,"queues_only":false,"recv_q":0,"send_q":0,"source":"ss"})");
   }
 }

@@ -35,9 +35,10 @@ std::set<TcpState> states(const std::vector<SocketRow>& rows) {
 }
 
 // Every state a source can show: CLOSED sockets are in no table.
-const std::set<TcpState> every_shown_state{
-    TcpState::listen,     TcpState::syn_sent,   TcpState::syn_rcvd,   TcpState::established, TcpState::fin_wait_1,
-    TcpState::fin_wait_2, TcpState::close_wait, TcpState::closing, TcpState::last_ack, TcpState::time_wait};
+const std::set<TcpState> every_shown_state{TcpState::listen,      TcpState::syn_sent,   TcpState::syn_rcvd,
+                                           TcpState::established, TcpState::fin_wait_1, TcpState::fin_wait_2,
+                                           TcpState::close_wait,  TcpState::closing,    TcpState::last_ack,
+                                           TcpState::time_wait};
 
 }  // namespace
 
@@ -60,7 +61,8 @@ TEST_CASE("parse_ss") {
   SUBCASE("reads ss -tano's timers") {
     auto rows = parse_ss(fixture("ss_tano.txt"));
     REQUIRE(rows);
-    auto tw = std::find_if(rows->begin(), rows->end(), [](auto& r) { return r.state == TcpState::time_wait; });
+    auto tw =
+        std::find_if(rows->begin(), rows->end(), [](auto& r) { return r.state == TcpState::time_wait; });
     REQUIRE(tw != rows->end());
     CHECK(tw->timer == "timewait");
     REQUIRE(tw->timer_left);
@@ -91,7 +93,8 @@ TEST_CASE("parse_ss") {
     CHECK(parse_ss("ESTAB 0 0 1.2.3.4:1\n").error() == "line 1: expected 5 columns, got 4");
     CHECK(parse_ss("ESTAB x 0 1.2.3.4:1 1.2.3.4:2\n").error() == "line 1: bad Recv-Q/Send-Q 'x 0'");
     CHECK(parse_ss("ESTAB 0 0 1.2.3:1 1.2.3.4:2\n").error() == "line 1: bad local address '1.2.3:1'");
-    CHECK(parse_ss("ESTAB 0 0 1.2.3.4:1 1.2.3.4:99999\n").error() == "line 1: bad remote address '1.2.3.4:99999'");
+    CHECK(parse_ss("ESTAB 0 0 1.2.3.4:1 1.2.3.4:99999\n").error() ==
+          "line 1: bad remote address '1.2.3.4:99999'");
   }
 }
 
@@ -117,7 +120,8 @@ TEST_CASE("parse_netstat") {
     CHECK(rows->at(1).state == TcpState::close_wait);
   }
   SUBCASE("names the line and the problem") {
-    CHECK(parse_netstat("tcp 0 0 1.2.3.4:1 1.2.3.4:2 WAITING\n").error() == "line 1: unknown state 'WAITING'");
+    CHECK(parse_netstat("tcp 0 0 1.2.3.4:1 1.2.3.4:2 WAITING\n").error() ==
+          "line 1: unknown state 'WAITING'");
     CHECK(parse_netstat("tcp 0 0 1.2.3.4:1\n").error() == "line 1: expected 6 columns, got 4");
   }
 }
@@ -138,7 +142,8 @@ TEST_CASE("parse_proc_net_tcp") {
   SUBCASE("reads queues in hex and IPv4-mapped IPv6") {
     auto rows = parse_proc_net_tcp(
         "  sl  local_address rem_address st tx_queue rx_queue\n"
-        "   0: 0000000000000000FFFF00000100007F:1F41 0000000000000000FFFF00000100007F:9C40 08 00000010:000000FF 00\n");
+        "   0: 0000000000000000FFFF00000100007F:1F41 0000000000000000FFFF00000100007F:9C40 08 "
+        "00000010:000000FF 00\n");
     REQUIRE(rows);
     CHECK(rows->at(0).local == "127.0.0.1:8001");
     CHECK(rows->at(0).remote_port == 40000);
@@ -147,8 +152,10 @@ TEST_CASE("parse_proc_net_tcp") {
     CHECK(rows->at(0).recv_q == 255);
   }
   SUBCASE("names the line and the problem") {
-    CHECK(parse_proc_net_tcp("0: 0100007F:1F41 00000000:0000 0D 0:0\n").error() == "line 1: unknown state '0D'");
-    CHECK(parse_proc_net_tcp("0: 0100007:1F41 00000000:0000 0A 0:0\n").error() == "line 1: bad address '0100007:1F41'");
+    CHECK(parse_proc_net_tcp("0: 0100007F:1F41 00000000:0000 0D 0:0\n").error() ==
+          "line 1: unknown state '0D'");
+    CHECK(parse_proc_net_tcp("0: 0100007:1F41 00000000:0000 0A 0:0\n").error() ==
+          "line 1: bad address '0100007:1F41'");
     CHECK(parse_proc_net_tcp("0: 0100007F:1F41 00000000:0000 0A 00\n").error() == "line 1: bad queues '00'");
     CHECK(parse_proc_net_tcp("garbage\n").error() == "line 1: not a /proc/net/tcp row");
   }

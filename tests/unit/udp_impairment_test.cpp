@@ -49,12 +49,14 @@ TEST_CASE("Impairer") {
     CHECK(t.hold == 0);
   }
   SUBCASE("the same seed makes the same decisions") {
-    const ImpairmentSettings s{.loss_pct = 10, .dup_pct = 5, .reorder_pct = 5, .delay_ms = 10, .jitter_ms = 5};
+    const ImpairmentSettings s{
+        .loss_pct = 10, .dup_pct = 5, .reorder_pct = 5, .delay_ms = 10, .jitter_ms = 5};
     Impairer a(s, 7), b(s, 7), c(s, 8);
     bool all_same = true, any_differs = false;
     for (int i = 0; i < 1000; ++i) {
       const Decision x = a.decide(), y = b.decide(), z = c.decide();
-      all_same &= x.drop == y.drop && x.duplicate == y.duplicate && x.hold == y.hold && x.delay_ms == y.delay_ms;
+      all_same &=
+          x.drop == y.drop && x.duplicate == y.duplicate && x.hold == y.hold && x.delay_ms == y.delay_ms;
       any_differs |= x.drop != z.drop || x.delay_ms != z.delay_ms;
     }
     CHECK(all_same);
