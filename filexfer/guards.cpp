@@ -77,6 +77,26 @@ std::optional<std::string> check_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> check_path(std::string_view path) {
+  if (path.empty()) return "path: empty";
+  if (path.size() > 4095) return "path: " + std::to_string(path.size()) + " bytes, more than 4095";
+  if (path.front() == '/') return "path: absolute (only paths beneath the receive directory are accepted)";
+  std::size_t depth = 0;
+  for (std::size_t at = 0; at <= path.size();) {
+    const std::size_t slash = std::min(path.find('/', at), path.size());
+    const std::string_view part = path.substr(at, slash - at);
+    if (part.empty()) return "path: an empty component ('//' or a trailing '/')";
+    if (part == "..") return "path: a '..' component (it would climb out of the receive directory)";
+    if (++depth > max_depth) return "path: more than " + std::to_string(max_depth) + " levels deep";
+    if (auto bad = check_name(part)) {
+      if (depth == 1 && slash == path.size()) return bad;  // a bare name: the name guard's words
+      return *bad + " (component " + std::to_string(depth) + " of the path)";
+    }
+    at = slash + 1;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_space(std::uint64_t needed, std::uint64_t available) {
   if (needed <= available) return std::nullopt;
   return "space: " + std::to_string(needed) + " more bytes do not fit in the " + std::to_string(available) +

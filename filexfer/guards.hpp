@@ -24,6 +24,15 @@ namespace socklab::filexfer {
 /// files live).
 std::optional<std::string> check_name(std::string_view name);
 
+/// The deepest tree recvfile accepts: at most this many components in a path.
+inline constexpr std::size_t max_depth = 64;
+
+/// Why `path` is not a safe relative path beneath the receive directory, as
+/// "path: ..." or the name guard of its first bad component; nothing when it
+/// is safe: at most 4095 bytes, not absolute, at most 64 components joined by
+/// single '/', each one passing check_name (so no "..", "." or hidden name).
+std::optional<std::string> check_path(std::string_view path);
+
 /// Why a file of `needed` more bytes cannot be accepted when the file system
 /// has `available` bytes free, as "space: ..."; nothing when it fits.
 std::optional<std::string> check_space(std::uint64_t needed, std::uint64_t available);

@@ -46,15 +46,32 @@ std::string type_error(char got, std::string_view wanted) {
   return text;
 }
 
-// 'F' + u16 name length + name + u64 size, after the type byte at in[0].
-Decoded<FileHeader> decode_file_body(std::span<const char> in) {
-  if (in.size() < 3) return incomplete<FileHeader>();
+// The type byte at in[0], then u16 path length + path + `tail` more bytes.
+// Returns the path length, 0 when more bytes are needed, or the error.
+Decoded<std::size_t> path_length(std::span<const char> in, std::size_t tail) {
+  if (in.size() < 3) return incomplete<std::size_t>();
   const std::size_t len = get_uint(in, 1, 2);
-  if (len == 0 || len > max_name)
-    return invalid<FileHeader>("header: name length " + std::to_string(len) + " is not 1-255");
-  if (in.size() < 3 + len + 8) return incomplete<FileHeader>();
-  FileHeader h{std::string(in.data() + 3, len), get_uint(in, 3 + len, 8)};
-  return complete(std::move(h), 3 + len + 8);
+  if (len == 0 || len > max_path) {
+    return invalid<std::size_t>("header: path length " + std::to_string(len) + " is not 1-" +
+                                std::to_string(max_path));
+  }
+  if (in.size() < 3 + len + tail) return incomplete<std::size_t>();
+  return complete(len, 3 + len + tail);
+}
+
+// 'F' + u16 path length + path + u64 size.
+Decoded<FileHeader> decode_file_body(std::span<const char> in) {
+  const auto len = path_length(in, 8);
+  if (!len.complete()) return len.invalid() ? invalid<FileHeader>(len.error) : incomplete<FileHeader>();
+  FileHeader h{std::string(in.data() + 3, len.value), get_uint(in, 3 + len.value, 8)};
+  return complete(std::move(h), len.used);
+}
+
+// 'D' + u16 path length + path.
+Decoded<Directory> decode_directory_body(std::span<const char> in) {
+  const auto len = path_length(in, 0);
+  if (!len.complete()) return len.invalid() ? invalid<Directory>(len.error) : incomplete<Directory>();
+  return complete(Directory{std::string(in.data() + 3, len.value)}, len.used);
 }
 
 }  // namespace
@@ -62,6 +79,10 @@ Decoded<FileHeader> decode_file_body(std::span<const char> in) {
 std::string encode(const Hello& h) {
   std::string out(hello_magic);
   out.push_back(static_cast<char>(h.version));
+  if (h.version >= 2) {
+    put_u64(out, h.files);
+    put_u64(out, h.bytes);
+  }
   return out;
 }
 
@@ -73,9 +94,19 @@ std::string encode(const FileHeader& h) {
   return out;
 }
 
+std::string encode(const Directory& d) {
+  std::string out("D");
+  put_u16(out, d.path.size());
+  out += d.path;
+  return out;
+}
+
 std::string encode(const Answer& a) {
   std::string out;
-  if (a.accepted) {
+  if (!a.accepted && a.have) {
+    out = "S";
+    out.append(reinterpret_cast<const char*>(a.have->data()), a.have->size());
+  } else if (a.accepted) {
     out = "A";
     put_u64(out, a.offset);
   } else {
@@ -108,20 +139,30 @@ Decoded<Hello> decode_hello(std::span<const char> in) {
   const std::size_t have = std::min(in.size(), hello_magic.size());
   if (std::memcmp(in.data(), hello_magic.data(), have) != 0)
     return invalid<Hello>("not the socklab protocol");
-  if (in.size() < hello_magic.size() + 1) return incomplete<Hello>();
-  const auto version = static_cast<std::uint8_t>(in[hello_magic.size()]);
-  if (version != protocol_version) {
+  const std::size_t at = hello_magic.size();
+  if (in.size() < at + 1) return incomplete<Hello>();
+  const auto version = static_cast<std::uint8_t>(in[at]);
+  if (version == 1) return complete(Hello{1, 0, 0}, at + 1);
+  if (version != 2) {
     return invalid<Hello>("protocol version " + std::to_string(version) +
-                          " (this recvfile speaks version 1)");
+                          " (this recvfile speaks versions 1 and 2)");
   }
-  return complete(Hello{version}, hello_magic.size() + 1);
+  if (in.size() < at + 17) return incomplete<Hello>();
+  return complete(Hello{2, get_uint(in, at + 1, 8), get_uint(in, at + 9, 8)}, at + 17);
 }
 
-Decoded<std::variant<FileHeader, End>> decode_file_or_end(std::span<const char> in) {
-  using V = std::variant<FileHeader, End>;
+Decoded<std::variant<FileHeader, Directory, End>> decode_file_or_end(std::span<const char> in) {
+  using V = std::variant<FileHeader, Directory, End>;
   if (in.empty()) return incomplete<V>();
   if (in[0] == 'E') return complete<V>(End{}, 1);
-  if (in[0] != 'F') return invalid<V>("header: " + type_error(in[0], "a file header 'F' or the end 'E'"));
+  if (in[0] == 'D') {
+    auto d = decode_directory_body(in);
+    if (!d.complete()) return d.invalid() ? invalid<V>(d.error) : incomplete<V>();
+    return complete<V>(std::move(d.value), d.used);
+  }
+  if (in[0] != 'F') {
+    return invalid<V>("header: " + type_error(in[0], "a file header 'F', a directory 'D' or the end 'E'"));
+  }
   auto d = decode_file_body(in);
   if (d.invalid()) return invalid<V>(d.error);
   if (!d.complete()) return incomplete<V>();
@@ -130,11 +171,17 @@ Decoded<std::variant<FileHeader, End>> decode_file_or_end(std::span<const char> 
 
 Decoded<Answer> decode_answer(std::span<const char> in) {
   if (in.empty()) return incomplete<Answer>();
+  if (in[0] == 'S') {
+    if (in.size() < 33) return incomplete<Answer>();
+    Sha256 have{};
+    std::memcpy(have.data(), in.data() + 1, 32);
+    return complete(Answer{false, 0, {}, have}, 33);
+  }
   if (in[0] == 'A') {
     if (in.size() < 9) return incomplete<Answer>();
     return complete(Answer{true, get_uint(in, 1, 8), {}}, 9);
   }
-  if (in[0] != 'R') return invalid<Answer>("answer: " + type_error(in[0], "'A' or 'R'"));
+  if (in[0] != 'R') return invalid<Answer>("answer: " + type_error(in[0], "'A', 'R' or 'S'"));
   if (in.size() < 3) return incomplete<Answer>();
   const std::size_t len = get_uint(in, 1, 2);
   if (len > max_reason)
@@ -146,8 +193,8 @@ Decoded<Answer> decode_answer(std::span<const char> in) {
 Decoded<std::variant<Answer, Verdict>> decode_answer_or_verdict(std::span<const char> in) {
   using V = std::variant<Answer, Verdict>;
   if (in.empty()) return incomplete<V>();
-  if (in[0] != 'V' && in[0] != 'A' && in[0] != 'R') {
-    return invalid<V>("answer: " + type_error(in[0], "'A', 'R' or 'V'"));
+  if (in[0] != 'V' && in[0] != 'A' && in[0] != 'R' && in[0] != 'S') {
+    return invalid<V>("answer: " + type_error(in[0], "'A', 'R', 'S' or 'V'"));
   }
   if (in[0] == 'V') {
     auto v = decode_verdict(in);

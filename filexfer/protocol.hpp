@@ -3,18 +3,24 @@
 // tests and fuzz targets reach every rule.
 //
 // verified mode, one connection:
-//   sender:   HELLO            "\0SLFT" + version (1 byte)
-//   per file: sender   FILE    'F' + name length (u16) + name + size (u64)
+//   sender:   HELLO            "\0SLFT" + version (1 byte); version 2 adds
+//                              the run's totals: files (u64) + bytes (u64)
+//   per file: sender   FILE    'F' + path length (u16) + path + size (u64)
 //             receiver ANSWER  'A' + offset (u64)            accept, send from offset
 //                           or 'R' + reason length (u16) + reason   refuse; next file
+//                           or 'S' + SHA-256 (32 bytes)     the receiver has this path
+//                              already, this size, with this hash; nothing follows
 //             sender   the file's bytes from offset to size, then
 //                      TRAILER 'H' + SHA-256 of the whole file (32 bytes)
 //             receiver VERDICT 'V' + 0 (good) or 1 (bad) + reason length (u16) + reason
+//   per empty directory: sender DIR 'D' + path length (u16) + path;
+//             receiver ANSWER 'A' + 0 (made, or there already) or 'R' + reason
 //   sender:   END              'E'
 // The sender need not wait for a VERDICT before the next FILE: the receiver
 // may commit several files with one flush to disk and send their VERDICTs
 // later, always in file order, so an ANSWER may come after earlier VERDICTs.
-// Integers are big-endian. A name is 1-255 bytes; a reason at most 1024.
+// Integers are big-endian. A path is 1-4095 bytes of components joined by
+// '/' (a single file sends its bare name); a reason at most 1024 bytes.
 //
 // classic mode (the course's protocol): the sender writes the bare name, the
 // receiver answers "ok", the sender streams the content and closes. A
@@ -23,6 +29,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -30,27 +37,37 @@
 namespace socklab::filexfer {
 
 inline constexpr std::string_view hello_magic{"\0SLFT", 5};
-inline constexpr std::uint8_t protocol_version = 1;
-inline constexpr std::size_t max_name = 255;
+inline constexpr std::uint8_t protocol_version = 2;
+/// The longest path on the wire (Linux's PATH_MAX less its NUL).
+inline constexpr std::size_t max_path = 4095;
 inline constexpr std::size_t max_reason = 1024;
-/// The longest message other than file content (a VERDICT with the longest reason).
-inline constexpr std::size_t max_message = 4 + max_reason;
+/// The longest message other than file content (a FILE with the longest path).
+inline constexpr std::size_t max_message = 3 + max_path + 8;
 
 using Sha256 = std::array<unsigned char, 32>;
 
 struct Hello {
   std::uint8_t version = protocol_version;
+  std::uint64_t files = 0;  ///< version 2: how many files the run sends (for progress)
+  std::uint64_t bytes = 0;  ///< version 2: their total size
   bool operator==(const Hello&) const = default;
 };
 struct FileHeader {
-  std::string name;
+  std::string name;  ///< the path: "a.txt", or "photos/2024/a.jpg" inside a directory
   std::uint64_t size = 0;
   bool operator==(const FileHeader&) const = default;
+};
+/// An empty directory to create (one with files is created by their paths).
+struct Directory {
+  std::string path;
+  bool operator==(const Directory&) const = default;
 };
 struct Answer {
   bool accepted = false;
   std::uint64_t offset = 0;  ///< accepted: send from this byte (resume)
   std::string reason;        ///< refused: "GUARD: detail"
+  /// Not accepted, no reason: the receiver has the file already, with this hash.
+  std::optional<Sha256> have{};
   bool operator==(const Answer&) const = default;
 };
 struct Trailer {
@@ -68,6 +85,7 @@ struct End {
 
 std::string encode(const Hello&);
 std::string encode(const FileHeader&);
+std::string encode(const Directory&);
 std::string encode(const Answer&);
 std::string encode(const Trailer&);
 std::string encode(const Verdict&);
@@ -86,8 +104,8 @@ struct Decoded {
 };
 
 Decoded<Hello> decode_hello(std::span<const char> in);
-/// The sender's next message after a file: another FILE, or END.
-Decoded<std::variant<FileHeader, End>> decode_file_or_end(std::span<const char> in);
+/// The sender's next message: a FILE, a DIR, or END.
+Decoded<std::variant<FileHeader, Directory, End>> decode_file_or_end(std::span<const char> in);
 Decoded<Answer> decode_answer(std::span<const char> in);
 /// What the sender reads while it waits for an answer: the ANSWER, or the
 /// VERDICT of an earlier file the receiver has just committed.

@@ -1,29 +1,39 @@
 // sendfile: the course's file sender, made into a real tool. Like the course
-// it takes the paths from argv, stats each file for its bare name and size,
+// it takes the paths from argv, stats each file for its name and size,
 // dials, writes the name, waits for the receiver's answer and streams the
 // bytes; by default it also sends the size and a SHA-256 and waits for the
-// receiver's verdict, so "sent" means "arrived whole". --classic speaks the
-// course's exact bytes. Lessons: notes/file-transfer.md, notes/file-transfer-protocol.md
+// receiver's verdict, so "sent" means "arrived whole". A directory is sent
+// as its tree of files. --classic speaks the course's exact bytes.
+// Lessons: notes/file-transfer.md, notes/file-transfer-protocol.md
+#include <dirent.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <deque>
 #include <future>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "common/cli.hpp"
 #include "common/error.hpp"
-#include "common/progress.hpp"
 #include "common/trace.hpp"
+#include "filexfer/connect.hpp"
+#include "filexfer/connection.hpp"
 #include "filexfer/protocol.hpp"
+#include "filexfer/run_progress.hpp"
+#include "filexfer/sha256.hpp"
 #include "filexfer/steps.hpp"
-#include "filexfer/stream.hpp"
 
 namespace socklab::filexfer {
 namespace {
@@ -33,18 +43,22 @@ constexpr std::size_t chunk_size = 1 << 20;  // 1 MiB reads and writes: few syst
 
 struct Options {
   std::vector<std::string> args;  // PATH... HOST[:PORT]
+  std::vector<std::string> exclude;
   bool classic = false;
+  bool json = false;
   double connect_timeout = 10;
   double idle_timeout = 60;
   Family family = Family::any;
   CommonFlags common;
 };
 
-// One file to send: what os.Stat says about it.
+// One thing to send: a file, with what os.Stat says about it, or an empty
+// directory.
 struct Source {
-  std::string path;
-  std::string name;  // the bare name, as the course's fileInfo.Name()
+  std::string path;  // where it is here
+  std::string name;  // its path on the wire: the bare name, or "photos/a.jpg" inside a directory
   std::uint64_t size = 0;
+  bool directory = false;
 };
 
 std::string base_name(const std::string& path) {
@@ -54,14 +68,115 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? p : p.substr(slash + 1);
 }
 
-// [2] os.Stat: each path must be a regular file; its bare name goes on the wire.
-Source stat_source(const std::string& path, const Tracer& tracer) {
+// What a run found to send, and what it left out.
+struct Plan {
+  std::vector<Source> sources;
+  std::map<std::string, std::pair<dev_t, ino_t>> seen;  // wire name -> the file it is
+  std::size_t skipped = 0;
+};
+
+bool excluded(const Options& options, const std::string& name, const std::string& wire) {
+  for (const auto& glob : options.exclude) {
+    // A pattern with a '/' matches the whole path on the wire, else the last name.
+    const bool path_glob = glob.find('/') != std::string::npos;
+    if (::fnmatch(glob.c_str(), path_glob ? wire.c_str() : name.c_str(), path_glob ? FNM_PATHNAME : 0) == 0)
+      return true;
+  }
+  return false;
+}
+
+void skip(Plan& plan, const std::string& path, const std::string& why) {
+  std::cerr << program << ": skipped " << path << ": " << why << std::endl;
+  ++plan.skipped;
+}
+
+// A file to send, once: the same file named twice is sent once; two
+// different files that would arrive under one name are refused up front.
+void add_file(Plan& plan, Source s, const struct stat& st) {
+  const auto [it, fresh] = plan.seen.emplace(s.name, std::pair{st.st_dev, st.st_ino});
+  if (!fresh) {
+    if (it->second == std::pair{st.st_dev, st.st_ino}) return;
+    throw StepError("args", "two different files would both arrive as " + s.name + "; send them apart");
+  }
+  plan.sources.push_back(std::move(s));
+}
+
+// The regular files beneath directory `fd` (owned), in name order, never
+// following a symlink: those, devices and sockets are skipped with a line.
+// An empty directory goes as one, so the receiver makes it too.
+void walk(Plan& plan, const Options& options, int fd, const std::string& path, const std::string& wire,
+          const Tracer& tracer) {
+  DIR* dir = ::fdopendir(fd);
+  if (!dir) {
+    ::close(fd);
+    throw StepError("open " + path, std::strerror(errno));
+  }
+  std::vector<std::string> names;
+  while (const dirent* e = ::readdir(dir)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  const std::size_t before = plan.sources.size();
+  for (const auto& name : names) {
+    const std::string here = path + "/" + name;
+    const std::string there = wire + "/" + name;
+    if (excluded(options, name, there)) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      skip(plan, here, std::strerror(errno));
+    } else if (S_ISLNK(st.st_mode)) {
+      skip(plan, here, "a symlink (never followed)");
+    } else if (name.front() == '.') {
+      skip(plan, here, "a hidden name (recvfile refuses them; they are where it keeps part files)");
+    } else if (S_ISDIR(st.st_mode)) {
+      const int sub = ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub < 0) {
+        skip(plan, here, std::strerror(errno));
+        continue;
+      }
+      walk(plan, options, sub, here, there, tracer);
+    } else if (S_ISREG(st.st_mode)) {
+      add_file(plan, {here, there, static_cast<std::uint64_t>(st.st_size), false}, st);
+    } else {
+      skip(plan, here, "not a regular file (a device, socket or pipe)");
+    }
+  }
+  ::closedir(dir);
+  if (plan.sources.size() == before) plan.sources.push_back({path, wire, 0, true});
+}
+
+// [2] os.Stat: each path is a file, or a directory whose tree is sent.
+void stat_source(Plan& plan, const Options& options, const std::string& path, const Tracer& tracer) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw StepError("stat " + path, std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) throw StepError("stat " + path, "not a regular file");
-  Source s{path, base_name(path), static_cast<std::uint64_t>(st.st_size)};
-  tracer.step(2, "stat", s.path + ": name " + s.name + ", " + bytes_text(s.size), file_calls::stat);
-  return s;
+  std::string name = base_name(path);
+  if (S_ISDIR(st.st_mode)) {
+    if (options.classic) {
+      throw StepError("stat " + path,
+                      "a directory: the course's protocol carries bare file names only "
+                      "(send its files one by one, or leave out --classic)");
+    }
+    if (name == "." || name == ".." || name == "/") {
+      char* real = ::realpath(path.c_str(), nullptr);
+      name = real ? base_name(real) : name;
+      std::free(real);
+      if (name == "/") throw StepError("stat " + path, "the root directory has no name to send it under");
+    }
+    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw StepError("open " + path, std::strerror(errno));
+    const std::size_t before = plan.sources.size();
+    walk(plan, options, fd, path, name, tracer);
+    tracer.step(2, "stat",
+                path + ": a directory, " + std::to_string(plan.sources.size() - before) + " entries",
+                file_calls::stat);
+    return;
+  }
+  if (!S_ISREG(st.st_mode)) throw StepError("stat " + path, "not a regular file or directory");
+  if (excluded(options, name, name)) return;
+  add_file(plan, {path, name, static_cast<std::uint64_t>(st.st_size), false}, st);
+  tracer.step(2, "stat", path + ": name " + name + ", " + bytes_text(static_cast<std::uint64_t>(st.st_size)),
+              file_calls::stat);
 }
 
 int open_source(const Source& s) {
@@ -89,24 +204,105 @@ Sha256 hash_file(int fd, const Source& s) {
   return hash.finish();
 }
 
+// What a run has done, and how it shows it: progress lines on a terminal,
+// a line (or JSON object) per file, the summary at the end.
+class Run {
+ public:
+  Run(const Options& options, const std::vector<Source>& sources)
+      : options_(options),
+        progress_(std::cerr, isatty(STDERR_FILENO) && !options.common.quiet, count(sources), bytes(sources)) {
+  }
+
+  void moving(const Source& s, std::uint64_t done, std::uint64_t from) {
+    RunTotals now = totals_;
+    now.bytes += done;
+    now.moved += done - from;
+    progress_.update(s.name, done, s.size, now, done == s.size);  // a file's end is always drawn
+  }
+  // The file `s` is done: `verdict` is "good", "bad", "refused" or "skipped".
+  void done(const Source& s, const std::string& verdict, const std::optional<Sha256>& digest,
+            const std::string& reason, std::uint64_t resumed_from, std::uint64_t moved) {
+    progress_.clear();
+    const bool good = verdict == "good" || verdict == "skipped";
+    if (good) ++totals_.files;
+    if (verdict == "good" || verdict == "skipped") totals_.bytes += s.size;
+    if (verdict == "skipped") ++totals_.skipped;
+    if (!good) ++totals_.failed;
+    totals_.moved += moved;
+    if (options_.json) {
+      nlohmann::json j = {{"name", s.name}, {"verdict", verdict}};
+      if (s.directory) {
+        j["directory"] = true;
+      } else {
+        j["size"] = s.size;
+        j["resumed_from"] = resumed_from;
+        j["sent_bytes"] = moved;
+      }
+      if (digest) j["sha256"] = to_hex(*digest);
+      if (!reason.empty()) j["reason"] = reason;
+      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+    } else if (verdict == "good" && s.directory) {
+      std::cout << "sent " << s.name << "/ (empty directory)" << std::endl;
+    } else if (verdict == "good") {
+      std::cout << "sent " << s.name << " " << s.size << " sha256=" << to_hex(*digest)
+                << (options_.classic ? " (classic: the receiver cannot verify it)" : "") << std::endl;
+    } else if (verdict == "skipped") {
+      std::cout << "skipped " << s.name << " " << s.size << " sha256=" << to_hex(*digest)
+                << " (the receiver has it: same size and SHA-256)" << std::endl;
+    }
+    if (!good) std::cerr << program << ": " << s.name << ": " << reason << std::endl;
+  }
+  // The summary: on a terminal, and as the last JSON object.
+  void finish() {
+    progress_.clear();
+    const double seconds = progress_.seconds();
+    if (options_.json) {
+      const nlohmann::json j = {{"summary",
+                                 {{"files", totals_.files},
+                                  {"bytes", totals_.bytes},
+                                  {"sent_bytes", totals_.moved},
+                                  {"skipped", totals_.skipped},
+                                  {"failed", totals_.failed},
+                                  {"seconds", seconds}}}};
+      std::cout << j.dump() << std::endl;
+    }
+    if (isatty(STDERR_FILENO) && !options_.common.quiet)
+      std::cerr << program << ": " << RunProgress::summary(totals_, seconds) << std::endl;
+  }
+  std::uint64_t failed() const { return totals_.failed; }
+
+  static std::uint64_t count(const std::vector<Source>& sources) {
+    return static_cast<std::uint64_t>(
+        std::count_if(sources.begin(), sources.end(), [](auto& s) { return !s.directory; }));
+  }
+  static std::uint64_t bytes(const std::vector<Source>& sources) {
+    std::uint64_t n = 0;
+    for (const auto& s : sources) n += s.size;
+    return n;
+  }
+
+ private:
+  const Options& options_;
+  RunProgress progress_;
+  RunTotals totals_;
+};
+
 // [6] the content from `from` to the end, and the hash of all of it.
 // sendfile(2) moves the bytes from the page cache to the socket inside the
 // kernel; the hash is computed at the same time on a second thread.
-Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, const Options& options) {
+Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, Run& run) {
   const int fd = open_source(s);
-  Progress progress(s.name, s.size, isatty(STDERR_FILENO) && !options.common.quiet);
   // A small file is hashed afterwards on this thread: starting a thread costs more.
   const auto policy = s.size > chunk_size ? std::launch::async : std::launch::deferred;
   auto hashing = std::async(policy, [fd, &s] { return hash_file(fd, s); });
   try {
     conn.send_file(fd, from, s.size - from, "write " + s.name,
-                   [&](std::uint64_t sent) { progress.update(from + sent); });
+                   [&](std::uint64_t sent) { run.moving(s, from + sent, from); });
   } catch (...) {
     hashing.wait();
     ::close(fd);
     throw;
   }
-  progress.finish();
   try {
     const Sha256 digest = hashing.get();
     ::close(fd);
@@ -121,20 +317,20 @@ Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, const
 struct Waiting {
   const Source* source;
   Sha256 digest;
+  std::uint64_t from;
 };
 
 // The verified protocol: every file over one connection. Files are
 // pipelined: the next header goes out without waiting for the last verdict,
 // so the receiver can put many small files on disk with one flush. Verdicts
-// come back in file order. Returns how many files failed.
-int send_verified(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
-                  const Tracer& tracer) {
+// come back in file order.
+void send_verified(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
+                   const Tracer& tracer, Run& run) {
   std::string peer;
   Connection conn(connect_tcp(peer_text, 8008, options.family, options.connect_timeout, peer),
                   options.idle_timeout);
   tracer.step(3, "dial", peer, calls::dial_tcp, story::connected);
-  conn.write_all(encode(Hello{}), "write hello");
-  int failed = 0;
+  conn.write_all(encode(Hello{protocol_version, Run::count(files), Run::bytes(files)}), "write hello");
   std::deque<Waiting> waiting;
   // [7] a verdict: the oldest waiting file is on the receiver's disk, or not.
   const auto take_verdict = [&](const Verdict& verdict) {
@@ -143,33 +339,51 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
     waiting.pop_front();
     tracer.step(7, "read verdict", w.source->name + (verdict.good ? " good" : " bad: " + verdict.reason),
                 calls::read);
-    if (!verdict.good) {
-      std::cerr << program << ": " << w.source->name << ": " << peer << " says: " << verdict.reason
-                << std::endl;
-      ++failed;
-      return;
-    }
-    std::cout << "sent " << w.source->name << " " << w.source->size << " sha256=" << to_hex(w.digest)
-              << std::endl;
+    run.done(*w.source, verdict.good ? "good" : "bad", w.digest,
+             verdict.good ? "" : peer + " says: " + verdict.reason, w.from, w.source->size - w.from);
   };
-  for (const Source& s : files) {
-    // [4] write the name (and the size); [5] read the answer.
-    conn.write_all(encode(FileHeader{s.name, s.size}), "write header");
-    tracer.step(4, "write name", s.name + ", " + bytes_text(s.size), calls::write);
-    Answer answer;
+  // [5] the answer to a header; verdicts of earlier files may come first.
+  const auto read_answer = [&] {
     for (;;) {
       auto message = conn.read_message(decode_answer_or_verdict, "read answer");
       if (auto* verdict = std::get_if<Verdict>(&message)) {
         take_verdict(*verdict);
         continue;
       }
-      answer = std::get<Answer>(message);
-      break;
+      return std::get<Answer>(message);
+    }
+  };
+  for (const Source& s : files) {
+    if (s.directory) {
+      conn.write_all(encode(Directory{s.name}), "write directory");
+      tracer.step(4, "write name", s.name + "/ (an empty directory)", calls::write);
+      const Answer answer = read_answer();
+      run.done(s, answer.accepted ? "good" : "refused", std::nullopt,
+               answer.accepted ? "" : "refused by " + peer + ": " + answer.reason, 0, 0);
+      continue;
+    }
+    // [4] write the name (and the size); [5] read the answer.
+    conn.write_all(encode(FileHeader{s.name, s.size}), "write header");
+    tracer.step(4, "write name", s.name + ", " + bytes_text(s.size), calls::write);
+    const Answer answer = read_answer();
+    if (answer.have) {
+      // The receiver has a file of this size there: the same one if the hashes agree.
+      const int fd = open_source(s);
+      const Sha256 mine = hash_file(fd, s);
+      ::close(fd);
+      tracer.step(5, "read answer", "the receiver has it, sha256=" + to_hex(*answer.have), calls::read);
+      if (mine == *answer.have) {
+        run.done(s, "skipped", mine, "", 0, 0);
+      } else {
+        run.done(s, "refused", mine,
+                 "refused by " + peer + ": exists: " + s.name + " is already there (--overwrite replaces it)",
+                 0, 0);
+      }
+      continue;
     }
     if (!answer.accepted) {
       tracer.step(5, "read answer", "refused: " + answer.reason, calls::read);
-      std::cerr << program << ": " << s.name << ": refused by " << peer << ": " << answer.reason << std::endl;
-      ++failed;
+      run.done(s, "refused", std::nullopt, "refused by " + peer + ": " + answer.reason, 0, 0);
       continue;
     }
     if (answer.offset > s.size) throw StepError("read answer", "the receiver asked to resume beyond the end");
@@ -180,7 +394,7 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
     // [6] the content: the part the receiver lacks, hashing the whole file.
     Sha256 digest;
     try {
-      digest = send_content(conn, s, answer.offset, options);
+      digest = send_content(conn, s, answer.offset, run);
     } catch (const StepError&) {
       // A receiver that gives up mid-file (its disk is full) sends the
       // verdicts it owes, then this file's: show that reason rather than
@@ -202,20 +416,18 @@ int send_verified(const std::vector<Source>& files, const Options& options, cons
     }
     tracer.step(6, "write loop", bytes_text(s.size - answer.offset) + " of " + s.name, file_calls::copy_out);
     conn.write_all(encode(Trailer{digest}), "write trailer");
-    waiting.push_back({&s, digest});
+    waiting.push_back({&s, digest, answer.offset});
   }
   // END makes the receiver commit what it holds; then the last verdicts.
   conn.write_all(encode(End{}), "write end");
   while (!waiting.empty()) take_verdict(conn.read_message(decode_verdict, "read verdict"));
   conn.shutdown_write();
   tracer.step(8, "close", peer, calls::close, story::shutdown_write);
-  return failed;
 }
 
 // The course's protocol: name, "ok", content, close; one file per connection.
-int send_classic(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
-                 const Tracer& tracer) {
-  int failed = 0;
+void send_classic(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
+                  const Tracer& tracer, Run& run) {
   for (const Source& s : files) {
     std::string peer;
     Connection conn(connect_tcp(peer_text, 8008, options.family, options.connect_timeout, peer),
@@ -228,12 +440,13 @@ int send_classic(const std::vector<Source>& files, const Options& options, const
     const std::string answer(reply, n);
     tracer.step(5, "read", "'" + answer + "'", calls::read);
     if (answer != "ok") {
-      std::cerr << program << ": " << s.name << ": " << peer << " did not answer ok"
-                << (answer.empty() ? std::string(" (it closed the connection)") : ": " + answer) << std::endl;
-      ++failed;
+      run.done(s, "refused", std::nullopt,
+               peer + " did not answer ok" +
+                   (answer.empty() ? std::string(" (it closed the connection)") : ": " + answer),
+               0, 0);
       continue;
     }
-    const Sha256 digest = send_content(conn, s, 0, options);
+    const Sha256 digest = send_content(conn, s, 0, run);
     tracer.step(6, "write loop", bytes_text(s.size), file_calls::copy_out);
     // Closing is the only "end of file" this protocol has: FIN, then wait
     // for the receiver's own close, so we know it read everything.
@@ -242,10 +455,8 @@ int send_classic(const std::vector<Source>& files, const Options& options, const
     char rest[256];
     while (conn.read_some(rest, "wait for the receiver to close") > 0) {
     }
-    std::cout << "sent " << s.name << " " << s.size << " sha256=" << to_hex(digest)
-              << " (classic: the receiver cannot verify it)" << std::endl;
+    run.done(s, "good", digest, "", 0, s.size);
   }
-  return failed;
 }
 
 int run(const Options& options) {
@@ -253,12 +464,21 @@ int run(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);  // sendfile(2) to a closed connection: EPIPE, not death
   const std::string peer = options.args.back();
   const std::vector<std::string> paths(options.args.begin(), options.args.end() - 1);
-  tracer.step(1, "args", std::to_string(paths.size()) + " file(s) to " + peer, file_calls::args);
-  std::vector<Source> files;
-  for (const auto& p : paths) files.push_back(stat_source(p, tracer));
-  const int failed = options.classic ? send_classic(files, options, peer, tracer)
-                                     : send_verified(files, options, peer, tracer);
-  return failed ? 1 : 0;
+  tracer.step(1, "args", std::to_string(paths.size()) + " path(s) to " + peer, file_calls::args);
+  Plan plan;
+  for (const auto& p : paths) stat_source(plan, options, p, tracer);
+  if (plan.skipped) {
+    std::cerr << program << ": skipped " << plan.skipped << (plan.skipped == 1 ? " entry" : " entries")
+              << " that are not regular files or have hidden names" << std::endl;
+  }
+  Run run(options, plan.sources);
+  if (options.classic) {
+    send_classic(plan.sources, options, peer, tracer, run);
+  } else {
+    send_verified(plan.sources, options, peer, tracer, run);
+  }
+  run.finish();
+  return run.failed() ? 1 : 0;
 }
 
 }  // namespace
@@ -269,14 +489,19 @@ int main(int argc, char** argv) {
   using namespace socklab::filexfer;
   Options options;
   CLI::App app{
-      "Sends files to recvfile (or to the course's receiver with --classic): sendfile PATH... HOST[:PORT].\n"
-      "Each file goes with its name, size and SHA-256; sendfile exits 0 only when the receiver has\n"
-      "checked every file and put it in place. Running it again after a break resumes.\n"
+      "Sends files and directories to recvfile (or files to the course's receiver with --classic):\n"
+      "sendfile PATH... HOST[:PORT]. Each file goes with its path, size and SHA-256; sendfile exits 0\n"
+      "only when the receiver has checked every file and put it in place. Running the same command\n"
+      "again after a break resumes, and skips the files the receiver has already.\n"
       "Lessons: notes/file-transfer.md, notes/file-transfer-protocol.md",
       program};
   app.add_option("args", options.args, "the files, then the receiver HOST[:PORT] (default port 8008)")
       ->required()
       ->expected(-1);
+  app.add_option("--exclude", options.exclude,
+                 "leave out what matches this glob (repeatable): a name, or a path if it has a '/'")
+      ->expected(1);
+  app.add_flag("--json", options.json, "one JSON object per file and a summary on stdout");
   app.add_flag("--classic", options.classic,
                "the course's protocol: name, 'ok', content, close; one file per connection, no check");
   app.add_option("--connect-timeout", options.connect_timeout, "give up connecting after this many seconds")

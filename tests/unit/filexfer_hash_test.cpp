@@ -5,7 +5,7 @@
 #include <string>
 
 #include "filexfer/protocol.hpp"
-#include "filexfer/stream.hpp"
+#include "filexfer/sha256.hpp"
 
 using namespace socklab::filexfer;
 

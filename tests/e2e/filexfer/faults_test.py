@@ -108,7 +108,8 @@ def fake_receiver(behaviour):
 
 
 def accept_and_read(conn, n):
-    assert recv_exactly(conn, 6) == b"\0SLFT\x01"  # HELLO
+    assert recv_exactly(conn, 6) == b"\0SLFT\x02"  # HELLO, version 2
+    recv_exactly(conn, 16)  # the run's totals: files and bytes
     assert recv_exactly(conn, 1 + 2 + 5) == b"F\x00\x05x.bin"
     recv_exactly(conn, 8)  # the size
     conn.sendall(b"A" + bytes(8))

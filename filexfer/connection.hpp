@@ -1,17 +1,14 @@
-// The I/O under sendfile and recvfile: a TCP connection with an idle
-// timeout on every wait, reading protocol messages through the decoders of
-// protocol.hpp, and SHA-256 through OpenSSL. Blocking sockets, one thread
-// per transfer: the disk blocks anyway, and the code reads like the course's.
+// One TCP connection of sendfile or recvfile: every wait bounded by an idle
+// timeout, protocol messages read through the decoders of protocol.hpp.
+// The socket is non-blocking and each wait is a poll(2) with the timeout;
+// one thread per transfer, so the code reads top to bottom like the course's.
 #pragma once
-
-#include <openssl/evp.h>
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
 
-#include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "filexfer/protocol.hpp"
 
@@ -84,24 +81,6 @@ class Connection {
   int fd_;
   int idle_ms_;
   std::string ahead_;
-};
-
-/// Connects to HOST[:PORT] within `timeout` seconds; `peer` gets its address.
-int connect_tcp(const std::string& text, std::uint16_t default_port, Family family, double timeout,
-                std::string& peer);
-
-/// SHA-256 of a stream of bytes, through OpenSSL's EVP interface.
-class Hasher {
- public:
-  Hasher();
-  ~Hasher();
-  Hasher(const Hasher&) = delete;
-  Hasher& operator=(const Hasher&) = delete;
-  void update(std::span<const char> bytes);
-  Sha256 finish();
-
- private:
-  EVP_MD_CTX* ctx_;
 };
 
 }  // namespace socklab::filexfer
