@@ -1,13 +1,16 @@
-// Fuzz target: filexfer/guards' check_name and part_name, the guard between
-// a stranger's file name and our directory.
+// Fuzz target: filexfer/guards' check_name, check_path and part_name, the
+// guards between a stranger's file name or path and our directory.
 // Property beyond "no crash": anything accepted is one safe path component
 // (1-255 bytes, no '/', no NUL or control byte, not "." or "..", no leading
 // '.'), valid UTF-8 by the C library's own decoder (mbrtowc in C.UTF-8) with
 // no C1 control or direction override, and its part file name is hidden, at
 // most 255 bytes, without '/'.
-// A refusal always names the guard ("name: ...").
+// An accepted path is relative, at most 4095 bytes and 64 components, and
+// every component is an accepted name.
+// A refusal always names the guard ("name: ..." or "path: ...").
 // fuzz-links: filexfer/guards.cpp
 
+#include <algorithm>
 #include <clocale>
 #include <cstddef>
 #include <cstdint>
@@ -18,8 +21,30 @@
 #include "filexfer/guards.hpp"
 #include "fuzz/fuzz_check.hpp"
 
+namespace {
+
+void check_path_property(std::string_view path) {
+  if (auto refused = socklab::filexfer::check_path(path)) {
+    FUZZ_CHECK(refused->starts_with("name: ") || refused->starts_with("path: "),
+               "a path refusal names its guard");
+    return;
+  }
+  FUZZ_CHECK(!path.empty() && path.size() <= 4095 && path.front() != '/', "an accepted path is relative");
+  std::size_t depth = 0;
+  for (std::size_t at = 0; at <= path.size();) {
+    const std::size_t slash = std::min(path.find('/', at), path.size());
+    FUZZ_CHECK(!socklab::filexfer::check_name(path.substr(at, slash - at)), "each component is a safe name");
+    ++depth;
+    at = slash + 1;
+  }
+  FUZZ_CHECK(depth <= socklab::filexfer::max_depth, "an accepted path is at most 64 levels deep");
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view name(reinterpret_cast<const char*>(data), size);
+  check_path_property(name);
   if (auto refused = socklab::filexfer::check_name(name)) {
     FUZZ_CHECK(refused->starts_with("name: "), "a refusal names its guard");
     return 0;

@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto h = fx::decode_file_or_end(in);
   if (h.complete() && std::holds_alternative<fx::FileHeader>(h.value)) {
     const auto& name = std::get<fx::FileHeader>(h.value).name;
-    FUZZ_CHECK(!name.empty() && name.size() <= fx::max_name, "a decoded name is 1-255 bytes");
+    FUZZ_CHECK(!name.empty() && name.size() <= fx::max_path, "a decoded path is 1-4095 bytes");
   }
   return 0;
 }

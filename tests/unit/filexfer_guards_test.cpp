@@ -99,3 +99,30 @@ TEST_CASE("resume_offset") {
   SUBCASE("a complete part is only hashed and checked") { CHECK(resume_offset(10, 10) == 10); }
   SUBCASE("a part longer than the file starts over") { CHECK(resume_offset(11, 10) == 0); }
 }
+
+TEST_CASE("check_path") {
+  SUBCASE("accepts a bare name and a relative path of plain names") {
+    CHECK_FALSE(check_path("a.txt"));
+    CHECK_FALSE(check_path("photos/2024/a.jpg"));
+  }
+  SUBCASE("refuses what would leave the receive directory") {
+    CHECK(*check_path("/etc/passwd") ==
+          "path: absolute (only paths beneath the receive directory are accepted)");
+    CHECK(*check_path("../x") == "path: a '..' component (it would climb out of the receive directory)");
+    CHECK(*check_path("a/../../x") == "path: a '..' component (it would climb out of the receive directory)");
+  }
+  SUBCASE("refuses empty components, hidden components and a bad component by the name guard") {
+    CHECK(*check_path("a//b") == "path: an empty component ('//' or a trailing '/')");
+    CHECK(*check_path("a/") == "path: an empty component ('//' or a trailing '/')");
+    CHECK(*check_path("a/.git/config") ==
+          "name: starts with '.' (hidden names are refused) (component 2 of the path)");
+    CHECK(*check_path("a/b\nc") == "name: contains the control byte 0x0a (component 2 of the path)");
+  }
+  SUBCASE("bounds length and depth") {
+    std::string deep = "d";
+    for (int i = 1; i < 64; ++i) deep += "/d";
+    CHECK_FALSE(check_path(deep));
+    CHECK(*check_path(deep + "/d") == "path: more than 64 levels deep");
+    CHECK(*check_path(std::string(4096, 'x')) == "path: 4096 bytes, more than 4095");
+  }
+}

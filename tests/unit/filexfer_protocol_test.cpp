@@ -11,6 +11,13 @@ std::span<const char> bytes(const std::string& s) { return {s.data(), s.size()};
 TEST_CASE("protocol messages") {
   SUBCASE("every message decodes to what was encoded") {
     CHECK(decode_hello(bytes(encode(Hello{}))).value == Hello{});
+    CHECK(decode_hello(bytes(encode(Hello{2, 300, 1ULL << 40}))).value == Hello{2, 300, 1ULL << 40});
+    CHECK(decode_hello(bytes(encode(Hello{1, 0, 0}))).value == Hello{1, 0, 0});
+    const Directory dir{"photos/empty"};
+    CHECK(std::get<Directory>(decode_file_or_end(bytes(encode(dir))).value) == dir);
+    Sha256 have{};
+    have.fill(0x5a);
+    CHECK(decode_answer(bytes(encode(Answer{false, 0, {}, have}))).value == Answer{false, 0, {}, have});
     const FileHeader h{"report.pdf", 1234567890123ULL};
     auto f = decode_file_or_end(bytes(encode(h)));
     REQUIRE(f.complete());
@@ -28,7 +35,14 @@ TEST_CASE("protocol messages") {
           Verdict{false, "sha256: mismatch"});
   }
   SUBCASE("the header's bytes are as documented") {
-    CHECK(encode(Hello{}) == std::string("\0SLFT\x01", 6));
+    CHECK(encode(Hello{1, 0, 0}) == std::string("\0SLFT\x01", 6));
+    CHECK(encode(Hello{2, 1, 258}) == std::string("\0SLFT\x02"
+                                                  "\0\0\0\0\0\0\0\x01"
+                                                  "\0\0\0\0\0\0\x01\x02",
+                                                  22));
+    CHECK(encode(Directory{"a/b"}) == std::string("D\x00\x03"
+                                                  "a/b",
+                                                  6));
     CHECK(encode(FileHeader{"ab", 258}) == std::string("F\x00\x02"
                                                        "ab\x00\x00\x00\x00\x00\x00\x01\x02",
                                                        13));
@@ -38,28 +52,30 @@ TEST_CASE("protocol messages") {
     const std::string h = encode(FileHeader{"name", 5});
     for (std::size_t n = 0; n < h.size(); ++n) {
       CHECK(decode_file_or_end(bytes(h.substr(0, n))).status ==
-            Decoded<std::variant<FileHeader, End>>::Status::incomplete);
+            Decoded<std::variant<FileHeader, Directory, End>>::Status::incomplete);
     }
   }
   SUBCASE("leaves the bytes after a message alone") {
     const std::string two = encode(FileHeader{"a", 1}) + "xyz";
     CHECK(decode_file_or_end(bytes(two)).used == two.size() - 3);
   }
-  SUBCASE("rejects a name length of 0 or above 255") {
+  SUBCASE("rejects a path length of 0 or above 4095") {
     CHECK(decode_file_or_end(bytes(std::string("F\x00\x00", 3))).error ==
-          "header: name length 0 is not 1-255");
-    CHECK(decode_file_or_end(bytes(std::string("F\x01\x00", 3))).error ==
-          "header: name length 256 is not 1-255");
+          "header: path length 0 is not 1-4095");
+    CHECK(decode_file_or_end(bytes(std::string("F\x10\x00", 3))).error ==
+          "header: path length 4096 is not 1-4095");
+    CHECK(decode_file_or_end(bytes(std::string("D\x00\x00", 3))).error ==
+          "header: path length 0 is not 1-4095");
   }
   SUBCASE("rejects an unknown message type") {
     CHECK(decode_file_or_end(bytes("X")).error ==
-          "header: expected a file header 'F' or the end 'E', got byte 0x58");
-    CHECK(decode_answer(bytes("ok")).error == "answer: expected 'A' or 'R', got byte 0x6f");
+          "header: expected a file header 'F', a directory 'D' or the end 'E', got byte 0x58");
+    CHECK(decode_answer(bytes("ok")).error == "answer: expected 'A', 'R' or 'S', got byte 0x6f");
   }
   SUBCASE("rejects a wrong magic or version") {
     CHECK(decode_hello(bytes("hello")).error == "not the socklab protocol");
-    CHECK(decode_hello(bytes(std::string("\0SLFT\x02", 6))).error ==
-          "protocol version 2 (this recvfile speaks version 1)");
+    CHECK(decode_hello(bytes(std::string("\0SLFT\x03", 6))).error ==
+          "protocol version 3 (this recvfile speaks versions 1 and 2)");
   }
   SUBCASE("rejects a reason longer than 1024 bytes and a bad verdict status") {
     CHECK(decode_answer(bytes(std::string("R\x04\x01", 3))).invalid());
@@ -77,7 +93,8 @@ TEST_CASE("protocol messages") {
           std::variant<Answer, Verdict>(Answer{false, 0, "size: big"}));
     CHECK(decode_answer_or_verdict(bytes("V")).status ==
           Decoded<std::variant<Answer, Verdict>>::Status::incomplete);
-    CHECK(decode_answer_or_verdict(bytes("x")).error == "answer: expected 'A', 'R' or 'V', got byte 0x78");
+    CHECK(decode_answer_or_verdict(bytes("x")).error ==
+          "answer: expected 'A', 'R', 'S' or 'V', got byte 0x78");
     CHECK(decode_answer_or_verdict(bytes(std::string("V\x05\x00\x00", 4))).error ==
           "verdict: status byte must be 0 or 1");
   }
