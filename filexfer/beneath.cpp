@@ -36,7 +36,7 @@ std::pair<std::string_view, std::string_view> split_path(std::string_view path) 
   return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
-Beneath::Beneath(int root_fd) : root_(root_fd) {}
+Beneath::Beneath(int root_fd, bool use_openat2) : root_(root_fd), openat2_(use_openat2) {}
 
 Beneath::~Beneath() { forget_all(); }
 

@@ -17,8 +17,9 @@ namespace socklab::filexfer {
 
 class Beneath {
  public:
-  /// `root_fd` is the receive directory (not owned).
-  explicit Beneath(int root_fd);
+  /// `root_fd` is the receive directory (not owned). `use_openat2` false
+  /// takes the component-by-component walk even where openat2 exists (tests).
+  explicit Beneath(int root_fd, bool use_openat2 = true);
   ~Beneath();
   Beneath(const Beneath&) = delete;
   Beneath& operator=(const Beneath&) = delete;

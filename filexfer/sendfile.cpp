@@ -166,7 +166,9 @@ void stat_source(Plan& plan, const Options& options, const std::string& path, co
     const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw StepError("open " + path, std::strerror(errno));
     const std::size_t before = plan.sources.size();
-    walk(plan, options, fd, path, name, tracer);
+    std::string here = path;
+    while (here.size() > 1 && here.back() == '/') here.pop_back();
+    walk(plan, options, fd, here, name, tracer);
     tracer.step(2, "stat",
                 path + ": a directory, " + std::to_string(plan.sources.size() - before) + " entries",
                 file_calls::stat);
@@ -214,7 +216,12 @@ class Run {
   }
 
   void moving(const Source& s, std::uint64_t done, std::uint64_t from) {
+    if (&s != current_) {
+      current_ = &s;
+      ++started_;
+    }
     RunTotals now = totals_;
+    now.files = started_ - 1;  // the line says "file N of M" for the one moving now
     now.bytes += done;
     now.moved += done - from;
     progress_.update(s.name, done, s.size, now, done == s.size);  // a file's end is always drawn
@@ -223,8 +230,12 @@ class Run {
   void done(const Source& s, const std::string& verdict, const std::optional<Sha256>& digest,
             const std::string& reason, std::uint64_t resumed_from, std::uint64_t moved) {
     progress_.clear();
+    if (&s != current_ && !s.directory && verdict != "good") {  // done without moving: counted here
+      current_ = &s;
+      ++started_;
+    }
     const bool good = verdict == "good" || verdict == "skipped";
-    if (good) ++totals_.files;
+    if (good && !s.directory) ++totals_.files;
     if (verdict == "good" || verdict == "skipped") totals_.bytes += s.size;
     if (verdict == "skipped") ++totals_.skipped;
     if (!good) ++totals_.failed;
@@ -285,6 +296,8 @@ class Run {
   const Options& options_;
   RunProgress progress_;
   RunTotals totals_;
+  const Source* current_ = nullptr;
+  std::uint64_t started_ = 0;  // files whose content has begun to move
 };
 
 // [6] the content from `from` to the end, and the hash of all of it.
@@ -500,7 +513,9 @@ int main(int argc, char** argv) {
       ->expected(-1);
   app.add_option("--exclude", options.exclude,
                  "leave out what matches this glob (repeatable): a name, or a path if it has a '/'")
-      ->expected(1);
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--json", options.json, "one JSON object per file and a summary on stdout");
   app.add_flag("--classic", options.classic,
                "the course's protocol: name, 'ok', content, close; one file per connection, no check");
