@@ -482,7 +482,7 @@ int run(const Options& options) {
   for (const auto& p : paths) stat_source(plan, options, p, tracer);
   if (plan.skipped) {
     std::cerr << program << ": skipped " << plan.skipped << (plan.skipped == 1 ? " entry" : " entries")
-              << " that are not regular files or have hidden names" << std::endl;
+              << " in all (symlinks, devices, sockets, pipes, hidden names)" << std::endl;
   }
   Run run(options, plan.sources);
   if (options.classic) {
