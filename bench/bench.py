@@ -25,6 +25,8 @@ import tempfile
 import threading
 import time
 
+import filexfer_rsync
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPEAT = int(os.environ.get("SOCKLAB_BENCH_REPEAT", "5"))  # medians of 3 moved by 10% from run to run here
 
@@ -353,7 +355,7 @@ def bench_udp(build):
     return figures
 
 
-# --- filexfer: sendfile/recvfile against nc, socat and iperf3 ----------------
+# --- filexfer: sendfile/recvfile against rsync, nc, socat and iperf3 ---------
 
 def timed(argv_recv, argv_send, port=None):
     """Starts the receiver, runs the sender, waits for both; returns seconds and the receiver's max RSS (KiB)."""
@@ -394,19 +396,23 @@ def bench_filexfer(build):
         out = os.path.join(dest, "big.bin")
 
         big = Figure("filexfer", f"{mib:.0f} MiB file, verified (SHA-256 both sides)", "MiB/s",
-                     targets={"nc": 1.5, "socat": 1.0})
+                     targets={"rsync": 1.0, "nc": 1.5, "socat": 1.0})
         rss = Figure("filexfer", f"recvfile peak memory, {mib:.0f} MiB file", "MiB", higher_is_better=False,
                      targets={"max": 32})
+        def clean():
+            shutil.rmtree(dest)
+            os.mkdir(dest)
+        rsyncd = filexfer_rsync.RsyncDaemon(dest) if have("rsync") else None
         for _ in range(REPEAT):
-            def clean():
-                for name in os.listdir(dest):
-                    os.unlink(os.path.join(dest, name))
             clean()
             seconds, kib = timed([f"{build}/filexfer/recvfile", "-l", "127.0.0.1:0", "--dir", dest, "--once", "-q"],
                                  [f"{build}/filexfer/sendfile", "-q", src, "127.0.0.1:{port}"])
             big.add("socklab", mib / seconds)
             rss.add("socklab", kib / 1024)
             clean()
+            if rsyncd:  # the same promise: a whole-file checksum, and --fsync
+                big.add("rsync", mib / rsyncd.seconds(src))
+                clean()
             if have("nc"):
                 port = free_port()
                 seconds, _ = timed(["sh", "-c", f"exec nc -l 127.0.0.1 {port} > {out}"],
@@ -440,15 +446,38 @@ def bench_filexfer(build):
                 f.write(os.urandom(1024))
             names.append(name)
         small = Figure("filexfer", f"{count} files of 1 KiB over one connection", "files/s",
-                       targets={"min": 500})
+                       targets={"min": 500, "rsync": 1.2})
         for _ in range(REPEAT):
-            for name in os.listdir(dest):
-                os.unlink(os.path.join(dest, name))
+            clean()
             seconds, _ = timed([f"{build}/filexfer/recvfile", "-l", "127.0.0.1:0", "--dir", dest, "--once", "-q"],
                                [f"{build}/filexfer/sendfile", "-q"] + names + ["127.0.0.1:{port}"])
             small.add("socklab", count / seconds)
+            if rsyncd:
+                clean()
+                small.add("rsync", count / rsyncd.seconds(*names))
         report(small)
         figures.append(small)
+
+        tree = os.path.join(work, "tree")
+        filexfer_rsync.make_tree(tree)
+        many = Figure("filexfer", "a tree of 10000 files of 1 KiB in 100 directories", "files/s",
+                      targets={"rsync": 1.2})
+        tree_rss = Figure("filexfer", "recvfile peak memory, the tree of 10000 files", "MiB",
+                          higher_is_better=False, targets={"max": 32})
+        for _ in range(REPEAT):
+            clean()
+            seconds, kib = timed([f"{build}/filexfer/recvfile", "-l", "127.0.0.1:0", "--dir", dest, "--once", "-q"],
+                                 [f"{build}/filexfer/sendfile", "-q", tree, "127.0.0.1:{port}"])
+            many.add("socklab", 10000 / seconds)
+            tree_rss.add("socklab", kib / 1024)
+            if rsyncd:
+                clean()
+                many.add("rsync", 10000 / rsyncd.seconds(tree, recursive=True))
+        report(many)
+        report(tree_rss)
+        figures += [many, tree_rss]
+        if rsyncd:
+            rsyncd.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return figures

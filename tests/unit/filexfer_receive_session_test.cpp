@@ -1,0 +1,138 @@
+// The receiving session over a socketpair: no listener, no port, the bytes
+// of the verified protocol written by hand on the other end.
+#include "filexfer/receive_session.hpp"
+
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "filexfer/sha256.hpp"
+
+using namespace socklab::filexfer;
+
+namespace {
+
+// Keeps what the session reports, for the checks.
+struct Recorder : Reporter {
+  std::mutex mutex;
+  std::vector<FileReport> files;
+  std::vector<std::string> lines;
+  void file(const FileReport& r) override {
+    std::lock_guard lock(mutex);
+    files.push_back(r);
+  }
+  void log(std::string_view line) override {
+    std::lock_guard lock(mutex);
+    lines.emplace_back(line);
+  }
+  void progress(const std::string&, const std::string&, std::uint64_t, std::uint64_t, const Hello&,
+                std::uint64_t, std::uint64_t) override {}
+  void connection(const ConnectionReport&) override {}
+};
+
+struct Inbox {
+  std::string path;
+  int fd = -1;
+  Inbox() {
+    char pattern[] = "/tmp/socklab-session-XXXXXX";
+    path = ::mkdtemp(pattern);
+    fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
+  }
+  ~Inbox() {
+    ::close(fd);
+    [[maybe_unused]] int ignored = std::system(("rm -rf " + path).c_str());
+  }
+  std::string read(const std::string& name) const {
+    std::ifstream in(path + "/" + name, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+};
+
+void send_all(int fd, const std::string& bytes) {
+  REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
+}
+
+std::string receive(int fd, std::size_t n) {
+  std::string out(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t r = ::recv(fd, out.data() + got, n - got, 0);
+    REQUIRE(r > 0);
+    got += static_cast<std::size_t>(r);
+  }
+  return out;
+}
+
+Sha256 sha(const std::string& data) {
+  Hasher h;
+  h.update({data.data(), data.size()});
+  return h.finish();
+}
+
+}  // namespace
+
+TEST_CASE("Receiver::serve over a socketpair") {
+  Inbox inbox;
+  Recorder recorder;
+  const socklab::Tracer tracer;
+  ReceiveOptions options;
+  options.idle_timeout = 5;
+  Receiver receiver(options, inbox.fd, tracer, recorder);
+
+  SUBCASE("a file in a new directory arrives, verified, under its path") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    std::thread server([&] { receiver.serve(pair[0], "test", false, true); });
+    send_all(pair[1], encode(Hello{2, 1, 5}) + encode(FileHeader{"d/a.txt", 5}));
+    CHECK(receive(pair[1], 9) == encode(Answer{true, 0, {}}));
+    send_all(pair[1], "hello" + encode(Trailer{sha("hello")}) + encode(End{}));
+    CHECK(receive(pair[1], 4) == encode(Verdict{true, {}}));
+    ::close(pair[1]);
+    server.join();
+    CHECK(inbox.read("d/a.txt") == "hello");
+    REQUIRE(recorder.files.size() == 1);
+    CHECK(recorder.files[0].kind == FileReport::Kind::received);
+    CHECK(recorder.files[0].path == "d/a.txt");
+  }
+
+  SUBCASE("a newer connection takes the part over from a stalled one, and resumes after its bytes") {
+    int old_pair[2], new_pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, old_pair) == 0);
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, new_pair) == 0);
+    std::thread older([&] { receiver.serve(old_pair[0], "older", false, true); });
+    send_all(old_pair[1], encode(Hello{2, 1, 10}) + encode(FileHeader{"b.bin", 10}));
+    CHECK(receive(old_pair[1], 9) == encode(Answer{true, 0, {}}));
+    send_all(old_pair[1], "0123");  // then nothing more: a stalled sender
+    struct stat st {};
+    const std::string part = inbox.path + "/.b.bin.10.part";
+    for (int i = 0; i < 500 && !(::stat(part.c_str(), &st) == 0 && st.st_size == 4); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(st.st_size == 4);
+    std::thread newer([&] { receiver.serve(new_pair[0], "newer", false, true); });
+    send_all(new_pair[1], encode(Hello{2, 1, 10}) + encode(FileHeader{"b.bin", 10}));
+    CHECK(receive(new_pair[1], 9) == encode(Answer{true, 4, {}}));  // the older one has let go
+    older.join();
+    send_all(new_pair[1], "456789" + encode(Trailer{sha("0123456789")}) + encode(End{}));
+    CHECK(receive(new_pair[1], 4) == encode(Verdict{true, {}}));
+    ::close(new_pair[1]);
+    ::close(old_pair[1]);
+    newer.join();
+    CHECK(inbox.read("b.bin") == "0123456789");
+    bool told = false;
+    for (const auto& line : recorder.lines) told |= line.starts_with("taking over .b.bin.10.part from older");
+    CHECK(told);
+  }
+}
