@@ -5,6 +5,7 @@ resumes a part inside the tree; recvfile keeps every path beneath --dir
 against hostile paths and planted symlinks; progress over the whole run."""
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -220,3 +221,37 @@ def test_progress_over_the_whole_run_and_a_summary_on_a_terminal():
     assert "sendfile: 3 files, 6.0 MiB moved in " in drawn and "0 there already, 0 failed" in drawn, drawn
     assert len(out.decode().splitlines()) == 3  # stdout: one line per file, nothing else
     server.stop()
+
+
+def test_recvfile_json_has_an_object_per_file_and_a_summary_and_keeps_its_log_off_stdout():
+    d = workdir()
+    root, files = make_tree(d)
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"), "--json")
+    assert run([SENDFILE, "--exclude", "*.tmp", root, server.peer()]).returncode == 0
+    _, out, err = server.stop()
+    objects = [json.loads(line) for line in out.splitlines()]  # start_server read "listening on"
+    received = {o["name"]: o for o in objects if o.get("verdict") == "received"}
+    assert sorted(received) == ["photos/2024/b.jpg", "photos/2024/june/c.jpg", "photos/a.jpg"], objects
+    b = files["photos/2024/b.jpg"]
+    assert received["photos/2024/b.jpg"]["size"] == len(b) and received["photos/2024/b.jpg"]["sha256"] == sha(b)
+    assert received["photos/2024/b.jpg"]["resumed_from"] == 0
+    assert {"name": "photos/empty", "verdict": "directory"}.items() <= [o for o in objects
+                                                                       if o.get("verdict") == "directory"][0].items()
+    summary = objects[-1]["summary"]
+    assert summary["files"] == 3 and summary["bytes"] == 73000 and summary["failed"] == 0, summary
+    assert "open 127.0.0.1:" in err  # the log goes to stderr when stdout carries JSON
+
+
+def test_recvfile_shows_the_run_on_a_terminal():
+    d = workdir()
+    os.mkdir(os.path.join(d, "many"))
+    for i in range(2):
+        write(os.path.join(d, "many", f"f{i}.bin"), os.urandom(3 << 20))
+    terminal = Terminal()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"), stderr=terminal.fd)
+    terminal.opened()
+    assert run([SENDFILE, os.path.join(d, "many"), server.peer()]).returncode == 0
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.wait(timeout=10)
+    drawn = terminal.drawn()
+    assert "many/f1.bin [" in drawn and "of 2, " in drawn and "of 6.0 MiB" in drawn, drawn
