@@ -117,7 +117,9 @@ class Printer : public Reporter {
                         hello.version >= 2 ? hello.bytes : bytes_done + size - done);
       peer_ = peer;
     }
-    progress_->update(path, done, size, {files_done, bytes_done, bytes_done, 0, 0});
+    // The end of a big file is always drawn; of small ones, at most ten a second.
+    progress_->update(path, done, size, {files_done, bytes_done, bytes_done, 0, 0},
+                      done == size && size >= 1 << 20);
   }
   void connection(const ConnectionReport& c) override {
     std::lock_guard lock(mutex_);

@@ -224,7 +224,8 @@ class Run {
     now.files = started_ - 1;  // the line says "file N of M" for the one moving now
     now.bytes += done;
     now.moved += done - from;
-    progress_.update(s.name, done, s.size, now, done == s.size);  // a file's end is always drawn
+    // The end of a big file is always drawn; of small ones, at most ten a second.
+    progress_.update(s.name, done, s.size, now, done == s.size && s.size >= chunk_size);
   }
   // The file `s` is done: `verdict` is "good", "bad", "refused" or "skipped".
   void done(const Source& s, const std::string& verdict, const std::optional<Sha256>& digest,
