@@ -32,6 +32,7 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  /// The socket (recvfile shuts an older connection down through it).
   int fd() const { return fd_; }
   /// Up to `buffer.size()` bytes (what was read ahead first); 0 at end of stream.
   std::size_t read_some(std::span<char> buffer, const std::string& step);
@@ -67,8 +68,6 @@ class Connection {
   void shutdown_write();
   /// Whether a read would return at once (bytes are waiting or the peer closed).
   bool readable();
-  /// Bytes already read but not yet consumed.
-  std::size_t ahead() const { return ahead_.size(); }
 
  private:
   void fill(const std::string& step);

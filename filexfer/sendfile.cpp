@@ -478,7 +478,7 @@ int run(const Options& options) {
   std::signal(SIGPIPE, SIG_IGN);  // sendfile(2) to a closed connection: EPIPE, not death
   const std::string peer = options.args.back();
   const std::vector<std::string> paths(options.args.begin(), options.args.end() - 1);
-  tracer.step(1, "args", std::to_string(paths.size()) + " path(s) to " + peer, file_calls::args);
+  tracer.step(1, "args", std::to_string(paths.size()) + " file(s) to " + peer, file_calls::args);
   Plan plan;
   for (const auto& p : paths) stat_source(plan, options, p, tracer);
   if (plan.skipped) {

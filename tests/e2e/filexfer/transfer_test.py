@@ -150,7 +150,7 @@ def test_trace_tells_the_course_steps():
     server = start_server("recvfile", "--dir", os.path.join(d, "in"), "--trace", "-q")
     r = run([SENDFILE, "--trace", src, server.peer()])
     err = r.stderr.decode()
-    for pattern in (r"^\[1\] args 1 path\(s\) to 127\.0\.0\.1:\d+ +\(Go: os\.Args \| C: argv\)$",
+    for pattern in (r"^\[1\] args 1 file\(s\) to 127\.0\.0\.1:\d+ +\(Go: os\.Args \| C: argv\)$",
                     r"^\[2\] stat .*t\.txt: name t\.txt, 7 bytes +\(Go: os\.Stat \| C: stat\)$",
                     r"^\[3\] dial 127\.0\.0\.1:\d+ +\(Go: net\.Dial\(\"tcp\"\) \| C: socket\+connect\)$",
                     r"^\[5\] read answer accepted \(ok\)", r"^\[7\] read verdict t\.txt good"):
