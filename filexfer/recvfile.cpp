@@ -157,26 +157,81 @@ class Printer : public Reporter {
   std::string peer_;  // whose transfer the progress lines show
 };
 
-// The connections being served, so SIGTERM can wake their threads.
-struct Active {
-  std::mutex mutex;
-  std::set<int> fds;
-};
+// Connections beyond --max-transfers that may wait for their refusal.
+constexpr std::size_t max_waiting_connections = 512;
 
-// The thread serving one connection; `done` is set when it has finished.
-struct Worker {
-  std::thread thread;
-  std::shared_ptr<std::atomic<bool>> done;
-};
+// The threads serving connections, one each, and their sockets, so that
+// SIGTERM can wake them.
+class Workers {
+ public:
+  Workers(unsigned max_transfers, Reporter& log) : max_transfers_(max_transfers), log_(log) {}
 
-// Joins the threads that have finished, so their stacks are freed.
-void reap(std::vector<Worker>& workers) {
-  std::erase_if(workers, [](Worker& w) {
-    if (!w.done->load()) return false;
-    w.thread.join();
-    return true;
-  });
-}
+  // Serves `fd` on a thread of its own. Connections over --max-transfers
+  // still get a thread to hear which guard refused them, but only so many:
+  // a flood is closed at once.
+  void start(Receiver& receiver, int fd, const std::string& peer, bool allowed_peer) {
+    bool over_limit;
+    {
+      std::lock_guard lock(mutex_);
+      over_limit = fds_.size() >= max_transfers_;
+      if (fds_.size() >= max_transfers_ + max_waiting_connections) {
+        ::close(fd);
+        log_.log("close " + peer + " (max-transfers: more than " +
+                 std::to_string(max_transfers_ + max_waiting_connections) + " connections)");
+        return;
+      }
+      fds_.insert(fd);
+    }
+    reap();
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    try {
+      threads_.push_back({std::thread([this, &receiver, fd, peer, over_limit, allowed_peer, done] {
+                            receiver.serve(fd, peer, over_limit, allowed_peer);
+                            std::lock_guard lock(mutex_);
+                            fds_.erase(fd);
+                            done->store(true);
+                          }),
+                          done});
+    } catch (const std::system_error& e) {  // no thread to be had: this peer waits for nobody
+      {
+        std::lock_guard lock(mutex_);
+        fds_.erase(fd);
+      }
+      ::close(fd);
+      log_.log("close " + peer + " (no thread: " + e.what() + ")");
+    }
+  }
+
+  // Wakes every transfer (a shutdown ends its blocking waits) and waits for
+  // them. A transfer cut here leaves only its hidden part file.
+  void stop_all() {
+    {
+      std::lock_guard lock(mutex_);
+      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
+    }
+    for (auto& t : threads_) t.thread.join();
+    threads_.clear();
+  }
+
+ private:
+  struct Thread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;  // set when it has finished
+  };
+  // Joins the threads that have finished, so their stacks are freed.
+  void reap() {
+    std::erase_if(threads_, [](Thread& t) {
+      if (!t.done->load()) return false;
+      t.thread.join();
+      return true;
+    });
+  }
+  unsigned max_transfers_;
+  Reporter& log_;
+  std::mutex mutex_;
+  std::set<int> fds_;
+  std::vector<Thread> threads_;
+};
 
 // SIGINT/SIGTERM wake the accept loop through this pipe.
 int stop_pipe[2] = {-1, -1};
@@ -184,9 +239,6 @@ void on_signal(int) {
   const char c = 1;
   [[maybe_unused]] ssize_t ignored = ::write(stop_pipe[1], &c, 1);
 }
-
-// Connections beyond --max-transfers that may wait for their refusal.
-constexpr std::size_t max_waiting_connections = 512;
 
 // [2] listen: socket, SO_REUSEADDR, bind, listen.
 asio::ip::tcp::acceptor listen_on(asio::io_context& io, const Options& options) {
@@ -253,13 +305,12 @@ int run(const Options& options) {
   raise_open_file_limit();  // a descriptor per connection, two per transfer
 
   int status = 0;
-  Active active;
-  std::vector<Worker> workers;
+  Workers workers(options.receive.max_transfers, printer);
   for (;;) {
     // [3] accept, then [4]-[9] on a thread of its own (receive_session.cpp).
     asio::ip::tcp::endpoint peer_ep;
     const int fd = accept_next(acceptor.native_handle(), peer_ep);
-    if (fd < 0) break;
+    if (fd < 0) break;  // SIGINT/SIGTERM
     const std::string peer = to_string(peer_ep);
     const bool allowed_peer = allowed(allow, peer_ep.address());
     tracer.step(3, "accept", peer, calls::accept, story::accepted);
@@ -268,50 +319,11 @@ int run(const Options& options) {
       status = receiver.serve(fd, peer, false, allowed_peer) ? 0 : 1;
       break;
     }
-    bool over_limit;
-    bool flood;
-    {
-      std::lock_guard lock(active.mutex);
-      over_limit = active.fds.size() >= options.receive.max_transfers;
-      // Connections over the limit still get a thread to hear which guard
-      // refused them, but only so many: a flood is closed at once.
-      flood = active.fds.size() >= options.receive.max_transfers + max_waiting_connections;
-      if (!flood) active.fds.insert(fd);
-    }
-    if (flood) {
-      ::close(fd);
-      printer.log("close " + peer + " (max-transfers: more than " +
-                  std::to_string(options.receive.max_transfers + max_waiting_connections) + " connections)");
-      continue;
-    }
-    reap(workers);
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    try {
-      workers.push_back({std::thread([&receiver, &active, fd, peer, over_limit, allowed_peer, done] {
-                           receiver.serve(fd, peer, over_limit, allowed_peer);
-                           std::lock_guard lock(active.mutex);
-                           active.fds.erase(fd);
-                           done->store(true);
-                         }),
-                         done});
-    } catch (const std::system_error& e) {  // no thread to be had: this peer waits for nobody
-      {
-        std::lock_guard lock(active.mutex);
-        active.fds.erase(fd);
-      }
-      ::close(fd);
-      printer.log("close " + peer + " (no thread: " + e.what() + ")");
-    }
+    workers.start(receiver, fd, peer, allowed_peer);
   }
-  // Stopping: wake every transfer (a shutdown ends its blocking waits) and
-  // wait for them. A transfer cut here leaves only its hidden part file.
   std::error_code ec;
   acceptor.close(ec);
-  {
-    std::lock_guard lock(active.mutex);
-    for (int fd : active.fds) ::shutdown(fd, SHUT_RDWR);
-  }
-  for (auto& w : workers) w.thread.join();
+  workers.stop_all();
   printer.log("stopped");
   ::close(dir_fd);
   return status;
