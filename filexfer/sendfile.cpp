@@ -5,9 +5,7 @@
 // receiver's verdict, so "sent" means "arrived whole". A directory is sent
 // as its tree of files. --classic speaks the course's exact bytes.
 // Lessons: notes/file-transfer.md, notes/file-transfer-protocol.md
-#include <dirent.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +16,6 @@
 #include <deque>
 #include <future>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +30,7 @@
 #include "filexfer/protocol.hpp"
 #include "filexfer/run_progress.hpp"
 #include "filexfer/sha256.hpp"
+#include "filexfer/sources.hpp"
 #include "filexfer/steps.hpp"
 
 namespace socklab::filexfer {
@@ -51,135 +49,6 @@ struct Options {
   Family family = Family::any;
   CommonFlags common;
 };
-
-// One thing to send: a file, with what os.Stat says about it, or an empty
-// directory.
-struct Source {
-  std::string path;  // where it is here
-  std::string name;  // its path on the wire: the bare name, or "photos/a.jpg" inside a directory
-  std::uint64_t size = 0;
-  bool directory = false;
-};
-
-std::string base_name(const std::string& path) {
-  std::string p = path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const auto slash = p.rfind('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
-}
-
-// What a run found to send, and what it left out.
-struct Plan {
-  std::vector<Source> sources;
-  std::map<std::string, std::pair<dev_t, ino_t>> seen;  // wire name -> the file it is
-  std::size_t skipped = 0;
-};
-
-bool excluded(const Options& options, const std::string& name, const std::string& wire) {
-  for (const auto& glob : options.exclude) {
-    // A pattern with a '/' matches the whole path on the wire, else the last name.
-    const bool path_glob = glob.find('/') != std::string::npos;
-    if (::fnmatch(glob.c_str(), path_glob ? wire.c_str() : name.c_str(), path_glob ? FNM_PATHNAME : 0) == 0)
-      return true;
-  }
-  return false;
-}
-
-void skip(Plan& plan, const std::string& path, const std::string& why) {
-  std::cerr << program << ": skipped " << path << ": " << why << std::endl;
-  ++plan.skipped;
-}
-
-// A file to send, once: the same file named twice is sent once; two
-// different files that would arrive under one name are refused up front.
-void add_file(Plan& plan, Source s, const struct stat& st) {
-  const auto [it, fresh] = plan.seen.emplace(s.name, std::pair{st.st_dev, st.st_ino});
-  if (!fresh) {
-    if (it->second == std::pair{st.st_dev, st.st_ino}) return;
-    throw StepError("args", "two different files would both arrive as " + s.name + "; send them apart");
-  }
-  plan.sources.push_back(std::move(s));
-}
-
-// The regular files beneath directory `fd` (owned), in name order, never
-// following a symlink: those, devices and sockets are skipped with a line.
-// An empty directory goes as one, so the receiver makes it too.
-void walk(Plan& plan, const Options& options, int fd, const std::string& path, const std::string& wire,
-          const Tracer& tracer) {
-  DIR* dir = ::fdopendir(fd);
-  if (!dir) {
-    ::close(fd);
-    throw StepError("open " + path, std::strerror(errno));
-  }
-  std::vector<std::string> names;
-  while (const dirent* e = ::readdir(dir)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != "..") names.push_back(name);
-  }
-  std::sort(names.begin(), names.end());
-  const std::size_t before = plan.sources.size();
-  for (const auto& name : names) {
-    const std::string here = path + "/" + name;
-    const std::string there = wire + "/" + name;
-    if (excluded(options, name, there)) continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      skip(plan, here, std::strerror(errno));
-    } else if (S_ISLNK(st.st_mode)) {
-      skip(plan, here, "a symlink (never followed)");
-    } else if (name.front() == '.') {
-      skip(plan, here, "a hidden name (recvfile refuses them; they are where it keeps part files)");
-    } else if (S_ISDIR(st.st_mode)) {
-      const int sub = ::openat(::dirfd(dir), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub < 0) {
-        skip(plan, here, std::strerror(errno));
-        continue;
-      }
-      walk(plan, options, sub, here, there, tracer);
-    } else if (S_ISREG(st.st_mode)) {
-      add_file(plan, {here, there, static_cast<std::uint64_t>(st.st_size), false}, st);
-    } else {
-      skip(plan, here, "not a regular file (a device, socket or pipe)");
-    }
-  }
-  ::closedir(dir);
-  if (plan.sources.size() == before) plan.sources.push_back({path, wire, 0, true});
-}
-
-// [2] os.Stat: each path is a file, or a directory whose tree is sent.
-void stat_source(Plan& plan, const Options& options, const std::string& path, const Tracer& tracer) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw StepError("stat " + path, std::strerror(errno));
-  std::string name = base_name(path);
-  if (S_ISDIR(st.st_mode)) {
-    if (options.classic) {
-      throw StepError("stat " + path,
-                      "a directory: the course's protocol carries bare file names only "
-                      "(send its files one by one, or leave out --classic)");
-    }
-    if (name == "." || name == ".." || name == "/") {
-      char* real = ::realpath(path.c_str(), nullptr);
-      name = real ? base_name(real) : name;
-      std::free(real);
-      if (name == "/") throw StepError("stat " + path, "the root directory has no name to send it under");
-    }
-    const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw StepError("open " + path, std::strerror(errno));
-    const std::size_t before = plan.sources.size();
-    std::string here = path;
-    while (here.size() > 1 && here.back() == '/') here.pop_back();
-    walk(plan, options, fd, here, name, tracer);
-    tracer.step(2, "stat",
-                path + ": a directory, " + std::to_string(plan.sources.size() - before) + " entries",
-                file_calls::stat);
-    return;
-  }
-  if (!S_ISREG(st.st_mode)) throw StepError("stat " + path, "not a regular file or directory");
-  if (excluded(options, name, name)) return;
-  add_file(plan, {path, name, static_cast<std::uint64_t>(st.st_size), false}, st);
-  tracer.step(2, "stat", path + ": name " + name + ", " + bytes_text(static_cast<std::uint64_t>(st.st_size)),
-              file_calls::stat);
-}
 
 int open_source(const Source& s) {
   const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -480,9 +349,11 @@ int run(const Options& options) {
   const std::vector<std::string> paths(options.args.begin(), options.args.end() - 1);
   tracer.step(1, "args", std::to_string(paths.size()) + " file(s) to " + peer, file_calls::args);
   Plan plan;
-  for (const auto& p : paths) stat_source(plan, options, p, tracer);
-  if (plan.skipped) {
-    std::cerr << program << ": skipped " << plan.skipped << (plan.skipped == 1 ? " entry" : " entries")
+  for (const auto& p : paths) add_path(plan, p, options.exclude, options.classic, tracer);
+  for (const auto& [path, why] : plan.skipped)
+    std::cerr << program << ": skipped " << path << ": " << why << std::endl;
+  if (const auto n = plan.skipped.size()) {
+    std::cerr << program << ": skipped " << n << (n == 1 ? " entry" : " entries")
               << " in all (symlinks, devices, sockets, pipes, hidden names)" << std::endl;
   }
   Run run(options, plan.sources);
