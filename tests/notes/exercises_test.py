@@ -9,6 +9,10 @@ and stderr together in one file. It runs in its own session (process group):
 when it ends, or after TIMEOUT seconds, the whole group is killed, so a server
 it left in the background never outlives it. It passes when bash exits 0 and
 the output meets the expect block (see lessons.check_output).
+
+Each `sh broken` variant of an exercise runs the same way and must MISS its
+expect block: at least one expectation unmet (a failing command alone does not
+count: the check itself must notice what was broken).
 """
 import os
 import signal
@@ -34,14 +38,15 @@ def kill_group(pgid):
         return False
 
 
-def run(exercise, build):
-    """Runs one exercise: (problems, output, seconds)."""
+def run(exercise, build, script=None):
+    """Runs one exercise (or `script`, a broken variant of it): (problems, output, seconds).
+    For a broken variant, `problems` are the expectations its output missed."""
     env = dict(os.environ)
     env["PATH"] = ":".join(str(build / d) for d in PROGRAM_DIRS) + ":" + env.get("PATH", "/usr/bin:/bin")
     env["LC_ALL"] = "C.UTF-8"
     env["NO_COLOR"] = "1"
     with tempfile.TemporaryDirectory(prefix="socklab-exercise.") as tmp:
-        Path(tmp, "exercise.sh").write_text(exercise.script, encoding="utf-8")
+        Path(tmp, "exercise.sh").write_text(script or exercise.script, encoding="utf-8")
         out_path = Path(tmp, "output.txt")
         started = time.monotonic()
         problems = []
@@ -61,6 +66,8 @@ def run(exercise, build):
                 proc.wait(timeout=10)
         seconds = time.monotonic() - started
         output = out_path.read_text(encoding="utf-8", errors="replace")
+    if script is not None:
+        return lessons.check_output(exercise.expect, output), output, seconds
     if status not in (None, 0):
         problems.append(f"bash exited with status {status} (a command failed; see the output)")
     problems += lessons.check_output(exercise.expect, output)
@@ -76,7 +83,7 @@ def main(argv):
         if not (build / d).is_dir():
             print(f"no {build / d}: is {build} a socklab build directory?", file=sys.stderr)
             return 1
-    failed = total = 0
+    failed = total = broken_total = 0
     for lesson in argv[2:]:
         name = Path(lesson).name
         try:
@@ -87,6 +94,9 @@ def main(argv):
             continue
         if not found:
             print(f"FAIL {name}: no exercises (every lesson ends with some)")
+            failed += 1
+        elif not any(e.broken for e in found):
+            print(f"FAIL {name}: no ```sh broken variant (every lesson shows one of its checks failing)")
             failed += 1
         for n, exercise in enumerate(found, 1):
             total += 1
@@ -103,7 +113,19 @@ def main(argv):
             print("".join("       | " + l + "\n" for l in exercise.script.rstrip("\n").split("\n")), end="")
             print("     output:")
             print("".join("       | " + l + "\n" for l in output.rstrip("\n").split("\n")), end="")
-    print(f"{total} exercises, {failed} failed")
+        for n, exercise in enumerate(found, 1):
+            for line, script in exercise.broken:
+                broken_total += 1
+                missed, output, seconds = run(exercise, build, script)
+                where = f"{name} exercise {n}, broken variant (line {line})"
+                if missed:
+                    print(f"ok   {where}  {seconds:.1f} s: its check fails as it should ({missed[0]})")
+                    continue
+                failed += 1
+                print(f"FAIL {where}  {seconds:.1f} s: its check passes, so it observes nothing that was broken")
+                print("     output:")
+                print("".join("       | " + l + "\n" for l in output.rstrip("\n").split("\n")), end="")
+    print(f"{total} exercises, {broken_total} broken variants, {failed} failed")
     return 1 if failed else 0
 
 
