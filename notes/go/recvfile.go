@@ -85,7 +85,7 @@ func main() {
 // sender closes; it returns the number of bytes written.
 func recvFile(path string, conn net.Conn) (int64, error) {
 	// C: open(path, O_WRONLY|O_CREAT|O_TRUNC). It replaces a file that is
-	// already there; recvfile never does.
+	// already there; recvfile does not (unless --overwrite).
 	file, err := os.Create(path)
 	if err != nil {
 		return 0, fmt.Errorf("os.Create: %w", err)

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lessons  # noqa: E402
 
 TIMEOUT = 60  # seconds per exercise; the slowest takes a few seconds
-PROGRAM_DIRS = ["tcp", "udp", "filexfer", "tcpstate"]
+PROGRAM_DIRS = ["tcp", "udp", "filexfer", "tcpstate", "notes/go"]
 
 
 def kill_group(pgid):
