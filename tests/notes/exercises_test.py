@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lessons  # noqa: E402
 
 TIMEOUT = 60  # seconds per exercise; the slowest takes a few seconds
-PROGRAM_DIRS = ["tcp", "udp", "filexfer", "tcpstate"]
+PROGRAM_DIRS = ["tcp", "udp", "filexfer", "tcpstate", "notes/go"]
 SKIP = 77  # an exercise's exit status for "cannot run here"
 SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,7 +94,7 @@ def main(argv):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     build = Path(argv[1]).resolve()
-    for d in PROGRAM_DIRS[:2] + PROGRAM_DIRS[3:]:
+    for d in ["tcp", "udp", "tcpstate"]:
         if not (build / d).is_dir():
             print(f"no {build / d}: is {build} a socklab build directory?", file=sys.stderr)
             return 1
