@@ -292,7 +292,7 @@ def test_recvfile_refuses_a_hostile_name_from_the_go_sender(tmp, name, reason):
     err = r.stderr.decode()
     assert err.startswith('go-sendfile: the receiver did not answer ok: "refused: ' + reason), err
     line = server.wait_for_line(r"^refused ")
-    assert line.startswith(f"refused a file from 127.0.0.1:") and reason in line, line
+    assert line.startswith("refused a file from 127.0.0.1:") and reason in line, line
     server.stop()
     assert all_files(tmp) == before, "a file appeared"
     assert not os.path.exists("/tmp/socklab-absolute.txt")
