@@ -316,6 +316,49 @@ def test_go_receiver_refuses_a_name_that_is_not_plain(tmp, name):
     assert all_files(tmp) == before, "a file appeared"
 
 
+# --- Command lines ------------------------------------------------------------
+
+@pytest.mark.parametrize("program, args", [
+    ("go-tcp-server", ["127.0.0.1:0", "extra"]),
+    ("go-tcp-upper", ["127.0.0.1:0", "extra"]),
+    ("go-tcp-client", ["127.0.0.1:1", "extra"]),
+    ("go-udp-server", ["127.0.0.1:0", "daytime"]),
+    ("go-udp-client", ["127.0.0.1:1", "extra"]),
+    ("go-sendfile", []),
+    ("go-recvfile", ["127.0.0.1:0", "dir", "extra"]),
+])
+def test_a_wrong_command_line_exits_2_with_usage(program, args):
+    r = run([go(program)] + args, input="")
+    assert r.returncode == 2, r
+    assert r.stdout == b"" and r.stderr.decode().startswith(f"usage: {program} "), r.stderr
+
+
+@pytest.mark.parametrize("program", ["go-tcp-server", "go-tcp-upper", "go-recvfile"])
+def test_a_port_in_use_is_a_one_line_error(program):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        r = run([go(program), f"127.0.0.1:{busy.getsockname()[1]}"], input="")
+    assert r.returncode == 1 and r.stdout == b""
+    err = r.stderr.decode()
+    assert err.startswith(f"{program}: net.Listen: ") and err.endswith("address already in use\n"), err
+    assert err.count("\n") == 1, err
+
+
+def test_tcp_client_to_go_tcp_server_over_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        skip("no IPv6 on loopback here")
+    server = start_server(go("go-tcp-server"), "[::1]:0", listen=None)
+    assert server.address.startswith("[::1]:"), server.address
+    r = run([binary("tcp-client"), server.address], input="over IPv6\n")
+    assert r.returncode == 0 and r.stdout == b"over IPv6\n", r
+    assert re.fullmatch(r"open \[::1\]:\d+", server.wait_for_line(r"^open "))
+    server.stop()
+
+
 # --- The sources --------------------------------------------------------------
 
 @pytest.mark.parametrize("program", PROGRAMS)
