@@ -27,7 +27,7 @@ func main() {
 	}
 
 	// [2] net.Dial. C: getaddrinfo + socket + connect. It returns once the
-	// server's SYN+ACK has come back, before the server calls Accept.
+	// server's SYN+ACK has come back: the server need not have called Accept.
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "go-tcp-client: net.Dial:", err)
