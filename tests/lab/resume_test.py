@@ -41,8 +41,7 @@ def rx_bytes():
 
 @pytest.fixture(scope="module")
 def hosts():
-    if os.geteuid() != 0:
-        t.skip("network namespaces need root; CI runs as root")
+    t.need_root()
     t.need_tool("ip")
     t.need_tool("nsenter")
     lab("up", NAME, "--rate", "80mbit")

@@ -7,8 +7,8 @@
 test runs that script on the build under test. It passes when the tour exits
 0 within TIMEOUT seconds and its output has, in order, the lines a correct
 run prints: the echo, the upper-cased line, a load run without errors, the
-UDP probe and the relay's matching account, file hashes that equal
-sha256sum's, the refused hostile name, and every state the demo observed.
+UDP probe and the relay's matching account, a directory sent with file
+hashes that equal sha256sum's, its rerun skipped, the refused hostile name, and every state the demo observed.
 """
 import re
 import subprocess
@@ -38,9 +38,11 @@ EXPECT = [
     r"^sent 1000, received 1000, lost 0 \(0\.0%\)",
     r"^sent 500, received [0-9]+, lost [1-9][0-9]* ",
     r"^relay: from clients 500, forwarded [0-9]+, dropped [1-9][0-9]*,",
-    r"^sent photo\.bin 3000000 sha256=[0-9a-f]{64}$",
+    r"^sent album/2024/photo\.bin 3000000 sha256=[0-9a-f]{64}$",
+    r"^sent album/empty/ \(empty directory\)$",
+    r"^skipped album/2024/photo\.bin 3000000 sha256=[0-9a-f]{64} \(the receiver has it",
     r"^refused: name: contains '/'",
-    r"^sendfile: hello\.txt: refused by .*exists",
+    r"^sendfile: album: refused by .*clash: album is a directory here",
     r"^LISTEN +0 +[0-9]+ +127\.0\.0\.1:[0-9]+",
     r"^States observed: LISTEN SYN_SENT SYN_RCVD ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT LAST_ACK TIME_WAIT CLOSED$",
     r"^Every expected state was observed\.$",
