@@ -103,7 +103,8 @@ void log_refusal(Session& s, const std::string& path, const std::string& reason,
   FileReport r;
   r.kind = FileReport::Kind::refused;
   r.peer = s.peer;
-  r.path = check_path(path) ? std::string() : path;  // a hostile name is not printed
+  // A name that fails its guard is not printed: it may hold a terminal's controls.
+  r.path = (classic ? check_name(path) : check_path(path)) ? std::string() : path;
   r.reason = reason;
   r.classic = classic;
   s.receiver.reporter().file(r);
