@@ -13,6 +13,7 @@
 #include "common/error.hpp"
 #include "common/stats.hpp"
 #include "tcp/connect.hpp"
+#include "tcp/event_loops.hpp"
 #include "tcp/idle_watchdog.hpp"
 
 namespace socklab {
@@ -96,12 +97,8 @@ LoadResult run_load(const LoadOptions& options, const Tracer& tracer) {
     throw StepError("load", "--load x --size is above 1 GiB of buffers");
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  // One event loop per thread; the hint 1 tells Asio a loop is run by one
-  // thread, which saves it some locking.
-  std::deque<asio::io_context> loops;
-  for (unsigned i = 0; i < std::min<unsigned>(cores, static_cast<unsigned>(options.connections)); ++i) {
-    loops.emplace_back(1);
-  }
+  std::deque<asio::io_context> loops =
+      make_event_loops(std::min<unsigned>(cores, static_cast<unsigned>(options.connections)));
   Run run{options, resolve_peer(loops[0], options.peer, options.family, tracer), {}, {}, {}, {}};
 
   // Connect everything first, so the round trips measure the server's

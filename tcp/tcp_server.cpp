@@ -22,6 +22,7 @@
 #include "common/server.hpp"
 #include "common/trace.hpp"
 #include "tcp/echo_buffer.hpp"
+#include "tcp/event_loops.hpp"
 #include "tcp/idle_watchdog.hpp"
 #include "tcp/upper.hpp"
 
@@ -181,10 +182,7 @@ int run(const Options& options) {
   Shared shared{options, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}};
   const std::size_t fd_limit = raise_open_file_limit();
   const unsigned threads = options.threads ? options.threads : default_loops();
-  // One event loop per thread; the hint 1 tells Asio a loop is run by one
-  // thread, which saves it some locking.
-  std::deque<asio::io_context> loops;
-  for (unsigned i = 0; i < threads; ++i) loops.emplace_back(1);
+  std::deque<asio::io_context> loops = make_event_loops(threads);  // one per thread
 
   // [1] resolve the address to listen on.
   const HostPort where = *parse_listen(options.listen, 8001);
