@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lessons  # noqa: E402
 
-# The wire-format reference is written beside filexfer/ and kept in English
+# The wire-format reference, for readers of filexfer/, is kept in English
 # only; the Chinese file-transfer lesson links it.
 ENGLISH_ONLY = {"file-transfer-protocol.md"}
 CODE_DIRS = ["tcp", "udp", "filexfer", "tcpstate", "common", "scripts"]
