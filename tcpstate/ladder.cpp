@@ -141,20 +141,20 @@ LadderLine LadderTracker::feed(const Segment& s) {
   };
   const std::optional<TcpState> before[2] = {c.side[0].state, c.side[1].state};
 
-  // What relative numbers count from: the ISN; with the SYN missed, the
-  // first number seen (as Wireshark does).
+  // What relative numbers count from: the ISN. With the SYN missed, the
+  // first number seen counts as ISN + 1, as Wireshark counts it.
   if (syn && !S.sent_syn) {
     S.sent_syn = true;
     S.isn = s.seq;
     S.base = s.seq;
     S.base_known = true;
   } else if (!S.base_known) {
-    S.base = s.seq;
+    S.base = s.seq - 1;
     S.base_known = true;
   }
   if (ack && !R.base_known) {
-    // A SYN+ACK acknowledges ISN + 1, so it tells the other side's ISN.
-    R.base = syn ? s.ack - 1 : s.ack;
+    // An acknowledgment names the next number expected: ISN + 1 at first.
+    R.base = s.ack - 1;
     R.base_known = true;
     if (syn) R.isn = s.ack - 1;
   }
@@ -207,7 +207,7 @@ LadderLine LadderTracker::feed(const Segment& s) {
   const bool scaling = c.side[0].wscale && c.side[1].wscale;
   const unsigned shift = syn || !scaling ? 0 : std::min<unsigned>(*S.wscale, 14);
   line.win = static_cast<std::uint64_t>(s.window) << shift;
-  line.win_scale_known = syn || c.scale_known[from];
+  line.win_scale_known = syn || s.window == 0 || c.scale_known[from];  // zero is zero at any scale
 
   if (!syn && !rst) {
     if (s.window == 0) {

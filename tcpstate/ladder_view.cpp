@@ -159,7 +159,7 @@ std::string LadderView::add(const LadderLine& line) {
     f.end_seq = line.seq + line.len;
   }
   // The window that limits the run: what the receiving side advertises.
-  if (line.from_client != f.data_from_client || f.segments == 1) {
+  if (line.from_client != f.data_from_client) {
     f.min_win = f.win_seen ? std::min(f.min_win, line.win) : line.win;
     f.max_win = f.win_seen ? std::max(f.max_win, line.win) : line.win;
     f.win_seen = true;

@@ -333,3 +333,22 @@ def test_bad_command_line():
     assert run([TCPSTATE, "ladder", "--port", "0", "--read", f]).returncode == 2
     r = run([TCPSTATE, "ladder", "--host", "example", "--read", f])
     assert r.returncode == 1 and r.stderr.decode() == "tcpstate: --host: 'example' is not an IP address\n"
+
+
+@pytest.mark.parametrize("name", ["handshake_data", "half_close", "simultaneous_close", "rst_unread",
+                                  "rst_closed_port", "zero_window", "ipv6", "missed_handshake"])
+def test_relative_numbers_agree_with_tshark(name):
+    need_tool("tshark")
+    path = os.path.join(FIXTURES, name + ".pcap")
+    r = run(["tshark", "-o", "tcp.relative_sequence_numbers:TRUE", "-r", path, "-T", "fields",
+             "-e", "tcp.seq", "-e", "tcp.ack", "-e", "tcp.flags.ack", "-e", "tcp.seq_raw"])
+    assert r.returncode == 0, r.stderr
+    theirs = []
+    for row in r.stdout.decode().splitlines():
+        seq, ack, ack_flag, raw = row.split("\t")
+        theirs.append((int(seq), int(ack) if ack_flag in ("1", "True") else None, int(raw)))
+    mine = [json.loads(l) for l in run([TCPSTATE, "ladder", "--read", path, "--json"]).stdout.splitlines()]
+    absolute = [json.loads(l) for l in
+                run([TCPSTATE, "ladder", "--read", path, "--json", "--absolute"]).stdout.splitlines()]
+    assert len(mine) == len(theirs) == len(absolute)
+    assert [(m["seq"], m["ack"], a["seq"]) for m, a in zip(mine, absolute)] == theirs
