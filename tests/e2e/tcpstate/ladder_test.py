@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from socklab_test import Terminal, binary, need_root, need_tool, run, skip
+from socklab_test import Terminal, binary, need_root, need_tool, read_line, run, skip
 
 TCPSTATE = binary("tcpstate")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit", "fixtures", "ladder")
@@ -164,17 +164,18 @@ def test_between_two_namespaces_over_veth():
                                   stdout=subprocess.PIPE)
         try:
             assert server.stdout.readline().startswith(b"listening on")
-            # --count ends the capture: 3 handshake, 2 data, 2 ACKs, 2 FINs, 1 ACK at most.
             lad = subprocess.Popen(["ip", "netns", "exec", a, TCPSTATE, "ladder", "--interface", "lad0", "--json",
                                     "--port", "8001", "--duration", "20"], stdout=subprocess.PIPE)
             # Wait until the capture is open: a probe connection's SYN shows up.
             first = None
-            for _ in range(100):
+            for _ in range(40):
                 subprocess.run(["ip", "netns", "exec", a, binary("tcp-client"), "10.99.0.2:8001"], input=b"",
                                capture_output=True, timeout=20)
-                first = lad.stdout.readline()
-                if first:
+                try:
+                    first = read_line(lad, 0.5)
                     break
+                except AssertionError:  # not capturing yet: probe again
+                    continue
             assert first and json.loads(first)["flags"] == "SYN"
             subprocess.run(["ip", "netns", "exec", a, binary("tcp-client"), "10.99.0.2:8001"], input=b"hi\n",
                            capture_output=True, timeout=20, check=True)
