@@ -412,7 +412,8 @@ TEST_CASE("LadderView") {
     }
     a += folded.flush();
     b += all.flush();
-    CHECK(a.find("== 100 data segments + 50 ACKs, 100000 bytes, seq 1-100001, win 25728-38272 =") != std::string::npos);
+    CHECK(a.find("== 100 data segments + 50 ACKs, 100000 bytes, seq 1-100001, win 25728-38272 =") !=
+          std::string::npos);
     CHECK(std::count(a.begin(), a.end(), '\n') == 1);
     CHECK(std::count(b.begin(), b.end(), '\n') == 150);
   }
