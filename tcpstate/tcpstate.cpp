@@ -201,6 +201,32 @@ int exit_status(int status) {
   return 1;
 }
 
+// The capture or the file, filtered; the reason, with what to do instead, if
+// it cannot be opened.
+std::unique_ptr<PcapSource> open_ladder_source(const LadderOptions& o, const std::string& interface) {
+  const std::string filter = ladder_filter(o);
+  auto source =
+      o.read.empty() ? PcapSource::open_live(interface, filter) : PcapSource::open_file(o.read, filter);
+  if (source) return std::move(source.value());
+  if (!o.read.empty()) throw StepError("read " + o.read, source.error());
+  std::string why = source.error();
+  if (why.starts_with("permission denied"))
+    why += "; run the programs under it with tcpstate ladder -- COMMAND (a private network namespace), or " +
+           std::string(capture_alternatives);
+  throw StepError("capture on " + interface, why);
+}
+
+// "skipped 2 not TCP, 1 malformed (of 10 packets)", or "" when none was.
+std::string skipped_summary(const std::uint64_t (&skipped)[5], std::uint64_t packets) {
+  std::string summary;
+  for (int i = 0; i < 5; ++i) {
+    if (skipped[i] == 0) continue;
+    summary += (summary.empty() ? "" : ", ") + std::to_string(skipped[i]) + " " +
+               skip_text(static_cast<DecodeSkip>(i));
+  }
+  return summary.empty() ? "" : "skipped " + summary + " (of " + std::to_string(packets) + " packets)";
+}
+
 // Capture (or read), decode, follow, draw: one segment at a time, so memory
 // stays flat however long the capture.
 int ladder(const LadderOptions& o, bool quiet) {
@@ -213,19 +239,8 @@ int ladder(const LadderOptions& o, bool quiet) {
       throw StepError("-- " + o.command[0], "cannot make a private network namespace (" + ns.error() + "); " +
                                                 capture_alternatives);
   }
-  const std::string filter = ladder_filter(o);
-  auto source =
-      o.read.empty() ? PcapSource::open_live(interface, filter) : PcapSource::open_file(o.read, filter);
-  if (!source) {
-    if (!o.read.empty()) throw StepError("read " + o.read, source.error());
-    std::string why = source.error();
-    if (why.starts_with("permission denied"))
-      why +=
-          "; run the programs under it with tcpstate ladder -- COMMAND (a private network namespace), or " +
-          std::string(capture_alternatives);
-    throw StepError("capture on " + interface, why);
-  }
-  PcapSource& src = **source;
+  const std::unique_ptr<PcapSource> source = open_ladder_source(o, interface);
+  PcapSource& src = *source;
   if (!o.write.empty()) {
     if (auto w = src.write_to(o.write); !w) throw StepError("write " + o.write, w.error());
   }
@@ -300,17 +315,8 @@ int ladder(const LadderOptions& o, bool quiet) {
   }
   const std::string step = o.read.empty() ? "capture on " + interface : "read " + o.read;
   if (!failure.empty()) throw StepError(step, failure);
-  std::string summary;
-  for (int i = 0; i < 5; ++i) {
-    if (skipped[i] == 0) continue;
-    summary += (summary.empty() ? "" : ", ") + std::to_string(skipped[i]) + " " +
-               skip_text(static_cast<DecodeSkip>(i));
-  }
-  if (!summary.empty() && !quiet)
-    std::fprintf(
-        stderr, "%s\n",
-        format_error(program, step, "skipped " + summary + " (of " + std::to_string(packets) + " packets)")
-            .c_str());
+  if (const auto summary = skipped_summary(skipped, packets); !summary.empty() && !quiet)
+    std::fprintf(stderr, "%s\n", format_error(program, step, summary).c_str());
   if (const auto lost = src.dropped(); lost > 0 && !quiet)
     std::fprintf(stderr, "%s\n",
                  format_error(program, step,
