@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import tempfile
 
-from socklab_test import binary, main, need_tool, read_line, run, spawn, start_server
+from socklab_test import binary, need_tool, read_line, run, spawn, start_server
 
 SENDFILE = binary("sendfile")
 COURSE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "course")
@@ -63,7 +63,3 @@ def test_the_course_sender_and_receiver_interoperate():
     with open(os.path.join(tmp, "out", "lecture notes.bin"), "rb") as f:
         assert f.read() == data
     shutil.rmtree(tmp)
-
-
-if __name__ == "__main__":
-    main(globals())
