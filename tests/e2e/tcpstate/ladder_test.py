@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from socklab_test import Terminal, binary, need_root, need_tool, read_line, run, skip
+from socklab_test import Terminal, binary, need_root, need_tool, read_line, real_uid, run, skip
 
 TCPSTATE = binary("tcpstate")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit", "fixtures", "ladder")
@@ -45,7 +45,7 @@ def public_copy():
 
 def as_nobody():
     """The prefix that runs a command as user nobody (we are root), or []."""
-    if os.geteuid() != 0:
+    if real_uid() != 0:
         return []
     need_tool("setpriv")
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
