@@ -181,6 +181,10 @@ TEST_CASE("decode_segment") {
     sll[14] = 0x08;
     sll.insert(sll.end(), ip.begin(), ip.end());
     CHECK(decode_segment(LinkType::linux_sll, sll.data(), sll.size(), sll.size(), 0).segment);
+    std::vector<std::uint8_t> sll2 = {0x08, 0x00};  // protocol first, then 18 more bytes
+    sll2.resize(20, 0);
+    sll2.insert(sll2.end(), ip.begin(), ip.end());
+    CHECK(decode_segment(LinkType::linux_sll2, sll2.data(), sll2.size(), sll2.size(), 0).segment);
     std::vector<std::uint8_t> null = {2, 0, 0, 0};  // AF_INET, little-endian writer
     null.insert(null.end(), ip.begin(), ip.end());
     CHECK(decode_segment(LinkType::null_host, null.data(), null.size(), null.size(), 0).segment);
