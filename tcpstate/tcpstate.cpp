@@ -264,6 +264,10 @@ int ladder(const LadderOptions& o, bool quiet) {
   auto elapsed = [&start] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
+  if (terminal && src.live() && !quiet)
+    std::fprintf(
+        stderr, "tcpstate: capturing on %s%s\n", interface.c_str(),
+        o.command.empty() ? " (Ctrl-C ends)" : ", a private network namespace, until the command ends");
   int command_status = 0;
   bool command_ended = false;
   std::string failure;
