@@ -204,8 +204,8 @@ LadderLine LadderTracker::feed(const Segment& s) {
     }
   }
   if (syn && !ack) S.wscale = s.options.wscale;
-  const bool scaling = c.side[0].wscale && c.side[1].wscale;
-  const unsigned shift = syn || !scaling ? 0 : std::min<unsigned>(*S.wscale, 14);
+  const bool scaling = c.side[1].wscale.has_value();  // the server offers it only if the client did
+  const unsigned shift = syn || !scaling ? 0 : std::min<unsigned>(S.wscale.value_or(0), 14);
   line.win = static_cast<std::uint64_t>(s.window) << shift;
   line.win_scale_known = syn || s.window == 0 || c.scale_known[from];  // zero is zero at any scale
 

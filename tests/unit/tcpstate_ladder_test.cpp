@@ -256,6 +256,19 @@ TEST_CASE("LadderTracker") {
     t.feed(w.s(syn | ack, 0, 1));  // the server does not scale
     CHECK(t.feed(w.c(ack, 1, 1, 0, 512)).win == 512);
   }
+  SUBCASE("the SYN missed, the SYN+ACK seen: the server's scale is known, the client's is not") {
+    Segment s2 = w.s(syn | ack, 0, 1, 0, 65483);
+    s2.options.wscale = 7;
+    LadderLine l = t.feed(s2);
+    CHECK(l.conn->client == "127.0.0.1:40000");
+    CHECK(l.ack == 1u);
+    LadderLine c = t.feed(w.c(ack, 1, 1, 0, 512));
+    CHECK(c.win == 512);
+    CHECK(!c.win_scale_known);
+    LadderLine s = t.feed(w.s(ack, 1, 1, 0, 512));
+    CHECK(s.win == 512 << 7);
+    CHECK(s.win_scale_known);
+  }
   SUBCASE("an active close by the client: FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT; the server LAST_ACK, CLOSED") {
     handshake(t, w);
     LadderLine f1 = t.feed(w.c(fin | ack, 1, 1));
