@@ -179,7 +179,6 @@ std::string ladder_json(const LadderLine& line) {
   const LadderConnection& c = *line.conn;
   nlohmann::ordered_json j;
   j["conn"] = c.id;
-  j["t"] = std::round(line.t * 1e6) / 1e6;
   j["src"] = line.from_client ? c.client : c.server;
   j["dst"] = line.from_client ? c.server : c.client;
   j["client"] = c.client;
@@ -208,7 +207,12 @@ std::string ladder_json(const LadderLine& line) {
   }
   j["events"] = events;
   j["note"] = line.note;
-  return j.dump();
+  // "t" in fixed notation (0.000018, not 1.8e-05), right after "conn":
+  // the first comma follows the connection's number.
+  char t[32];
+  std::snprintf(t, sizeof t, "\"t\":%.6f,", line.t);
+  std::string text = j.dump();
+  return text.insert(text.find(',') + 1, t);
 }
 
 }  // namespace socklab

@@ -456,7 +456,7 @@ TEST_CASE("ladder_json") {
   handshake(t, w, &hs);
   CHECK(
       ladder_json(hs[1]) ==
-      R"({"conn":1,"t":0.001,"src":"127.0.0.1:8001","dst":"127.0.0.1:40000","client":"127.0.0.1:40000",)"
+      R"({"conn":1,"t":0.001000,"src":"127.0.0.1:8001","dst":"127.0.0.1:40000","client":"127.0.0.1:40000",)"
       R"("server":"127.0.0.1:8001","dir":"server->client","flags":"SYN+ACK","seq":0,"ack":1,"len":0,)"
       R"("win":65483,"win_scale_known":true,"options":{"mss":65495,"wscale":7},"client_state":"ESTABLISHED",)"
       R"("server_state":"SYN_RCVD","events":["syn_ack"],"note":"SYN+ACK: ack = the client's ISN + 1 (its SYN )"
