@@ -364,3 +364,14 @@ def test_relative_numbers_agree_with_tshark(tmp_path):
     assert run(["mergecap", "-a", "-F", "pcap", "-w", merged] + whole).returncode == 0
     numbers_agree_with_tshark(merged)
     numbers_agree_with_tshark(os.path.join(FIXTURES, "missed_handshake.pcap"))
+
+
+@pytest.mark.parametrize("fixture,args,segments", [
+    ("ipv6", ["--host", "::1"], 12),
+    ("ipv6", ["--host", "127.0.0.1"], 0),
+    ("half_close", ["--port", "8001"], 12),
+    ("half_close", ["--port", "9"], 0),
+])
+def test_port_and_host_filters(fixture, args, segments):
+    r = run([TCPSTATE, "ladder", "--read", os.path.join(FIXTURES, fixture + ".pcap"), "--json"] + args)
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == segments, r.stderr
