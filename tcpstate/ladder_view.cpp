@@ -166,6 +166,8 @@ std::string LadderView::add(const LadderLine& line) {
   }
   if (f.held.size() < fold_after + 1) f.held.push_back(line);
   f.last = line;
+  // A long transfer shows a folded line per second of it, not one at the end.
+  if (f.segments > fold_after && line.t - f.held.front().t >= fold_seconds) text += end_fold(id);
   return text;
 }
 

@@ -35,6 +35,8 @@ class LadderView {
 
   /// Lines that a run holds back before folding them into one.
   static constexpr std::size_t fold_after = 4;
+  /// A folded line covers at most this many seconds of a run.
+  static constexpr double fold_seconds = 1.0;
 
  private:
   struct Fold {

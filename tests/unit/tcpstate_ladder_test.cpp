@@ -434,6 +434,17 @@ TEST_CASE("LadderView") {
     CHECK(std::count(a.begin(), a.end(), '\n') == 1);
     CHECK(std::count(b.begin(), b.end(), '\n') == 150);
   }
+  SUBCASE("a long run is folded into one line per second") {
+    LadderView v({false, false, false});
+    std::string text;
+    for (std::uint32_t i = 0; i < 300; ++i) {  // 10 ms apart: 3 s
+      w.time += 0.009;
+      text += v.add(t.feed(w.c(ack, 1 + i * 1000, 1, 1000)));
+    }
+    text += v.flush();
+    CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+    CHECK(text.find("== 101 data segments, 101000 bytes, seq 1-101001 =") != std::string::npos);
+  }
   SUBCASE("a short exchange is drawn line by line, never folded") {
     LadderView v({false, false, false});
     std::string text = v.add(t.feed(w.c(psh | ack, 1, 1, 6)));
