@@ -4,8 +4,10 @@
     in_step_test.py SOURCE_ROOT
 
 - every lesson in notes/ has its Chinese version in notes/zh/ and the other
-  way round, and both have the same exercise blocks, byte for byte, in the
-  same order (the prose is translated; the commands and expectations are not);
+  way round, and both have the same exercises (with their broken variants) in
+  the same order: the same commands and expectations, byte for byte, shell
+  comments left out (the prose and the comments are translated; the commands
+  and expectations are not);
 - every lesson a program names (in its --help and header: "notes/NAME.md")
   exists;
 - every relative link in a lesson points at a file that exists.
