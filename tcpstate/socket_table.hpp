@@ -16,8 +16,8 @@ namespace socklab {
 
 /// One TCP socket as a source shows it, normalised: addresses as
 /// "127.0.0.1:8001" or "[::1]:8001" (IPv4-mapped IPv6 shown as IPv4, the
-/// wildcard as 0.0.0.0 or [::], an unknown port as "*"), states as
-/// DESIGN.md names them.
+/// wildcard as 0.0.0.0 or [::], an unknown port as "*"), states by the
+/// course's names (state_name).
 struct SocketRow {
   TcpState state = TcpState::closed;
   std::string local;

@@ -47,11 +47,13 @@ def enter_namespace():
 
 
 def results_path(test_file):
-    """BUILD/pytest/tests-e2e-tcp-server_test.xml for tests/e2e/tcp/server_test.py."""
+    """BUILD/pytest/tests-e2e-tcp-server_test.xml for tests/e2e/tcp/server_test.py, or
+    BUILD/pytest/NAME.xml when one file serves several meson tests (SOCKLAB_RESULTS_NAME)."""
     build = os.environ.get("SOCKLAB_BUILD") or os.getcwd()
     source = os.path.dirname(HERE)
     name = os.path.relpath(os.path.abspath(test_file), source).replace(os.sep, "-")
-    return os.path.join(build, "pytest", os.path.splitext(name)[0] + ".xml")
+    name = os.environ.get("SOCKLAB_RESULTS_NAME") or os.path.splitext(name)[0]
+    return os.path.join(build, "pytest", name + ".xml")
 
 
 def run_pytest(test_file, args):

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Runs every exercise of the given lessons and checks its expect block.
+"""Runs every exercise of one lesson and checks its expect block (pytest).
 
-    exercises_test.py BUILD_DIR LESSON.md...
+    SOCKLAB_LESSON=notes/tcp-handshake.md SOCKLAB_BUILD=build python3 -m pytest tests/notes/exercises_test.py
 
 Each exercise runs as `bash -e exercise.sh` in a fresh temporary directory,
 with the build's program folders first on PATH, stdin from /dev/null, stdout
@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lessons  # noqa: E402
@@ -89,70 +91,54 @@ def run(exercise, build, script=None):
     return problems, output, seconds
 
 
-def main(argv):
-    if len(argv) < 3:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    build = Path(argv[1]).resolve()
-    for d in ["tcp", "udp", "tcpstate"]:
-        if not (build / d).is_dir():
-            print(f"no {build / d}: is {build} a socklab build directory?", file=sys.stderr)
-            return 1
-    failed = total = broken_total = skipped = 0
-    for lesson in argv[2:]:
-        name = Path(lesson).name
-        try:
-            found = lessons.exercises(lesson, name)
-        except lessons.LessonError as e:
-            print(f"FAIL {e}")
-            failed += 1
-            continue
-        if not found:
-            print(f"FAIL {name}: no exercises (every lesson ends with some)")
-            failed += 1
-        elif not any(e.broken for e in found):
-            print(f"FAIL {name}: no ```sh broken variant (every lesson shows one of its checks failing)")
-            failed += 1
-        for n, exercise in enumerate(found, 1):
-            total += 1
-            problems, output, seconds = run(exercise, build)
-            where = f"{name} exercise {n} (line {exercise.line})"
-            if problems is None:
-                skipped += 1
-                print(f"skip {where}: {output.strip().splitlines()[-1] if output.strip() else 'exit 77'}")
-                continue
-            if not problems:
-                print(f"ok   {where}  {seconds:.1f} s")
-                continue
-            failed += 1
-            print(f"FAIL {where}  {seconds:.1f} s")
-            for p in problems:
-                print(f"     - {p}")
-            print("     script:")
-            print("".join("       | " + l + "\n" for l in exercise.script.rstrip("\n").split("\n")), end="")
-            print("     output:")
-            print("".join("       | " + l + "\n" for l in output.rstrip("\n").split("\n")), end="")
-        for n, exercise in enumerate(found, 1):
-            for line, script in exercise.broken:
-                broken_total += 1
-                missed, output, seconds = run(exercise, build, script)
-                where = f"{name} exercise {n}, broken variant (line {line})"
-                if missed is None:
-                    skipped += 1
-                    print(f"skip {where}")
-                    continue
-                if missed:
-                    print(f"ok   {where}  {seconds:.1f} s: its check fails as it should ({missed[0]})")
-                    continue
-                failed += 1
-                print(f"FAIL {where}  {seconds:.1f} s: its check passes, so it observes nothing that was broken")
-                print("     output:")
-                print("".join("       | " + l + "\n" for l in output.rstrip("\n").split("\n")), end="")
-    print(f"{total} exercises, {broken_total} broken variants, {skipped} skipped, {failed} failed")
-    if failed:
-        return 1
-    return SKIP if skipped else 0  # meson shows the lesson as skipped: part of it did not run
+def lesson_path():
+    """The lesson under test: SOCKLAB_LESSON (meson sets it, one lesson per meson test)."""
+    return Path(os.environ["SOCKLAB_LESSON"]).resolve()
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+def build_dir():
+    return Path(os.environ.get("SOCKLAB_BUILD") or SOURCE_ROOT / "build").resolve()
+
+
+def _collect():
+    """(exercises, the LessonError) of the lesson under test, read once at collection."""
+    try:
+        return lessons.exercises(lesson_path(), lesson_path().name), None
+    except lessons.LessonError as e:
+        return [], e
+    except KeyError:
+        return [], None  # imported without a lesson (pytest over the folder): nothing to run
+
+
+FOUND, ERROR = _collect()
+EXERCISES = [pytest.param(e, id=f"exercise-{n}-line-{e.line}") for n, e in enumerate(FOUND, 1)]
+BROKEN = [pytest.param(e, script, id=f"exercise-{n}-broken-line-{line}")
+          for n, e in enumerate(FOUND, 1) for line, script in e.broken]
+
+
+def shown(title, text):
+    return f"{title}:\n" + "".join("  | " + line + "\n" for line in text.rstrip("\n").split("\n"))
+
+
+def test_the_lesson_has_exercises_and_a_broken_variant():
+    assert ERROR is None, str(ERROR)
+    assert FOUND, f"{lesson_path().name}: no exercises (every lesson ends with some)"
+    assert any(e.broken for e in FOUND), \
+        f"{lesson_path().name}: no ```sh broken variant (every lesson shows one of its checks failing)"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_exercise(exercise):
+    problems, output, _ = run(exercise, build_dir())
+    if problems is None:
+        pytest.skip(output.strip().splitlines()[-1] if output.strip() else "exit 77")
+    assert not problems, "\n".join(["- " + p for p in problems] + [shown("script", exercise.script),
+                                                                  shown("output", output)])
+
+
+@pytest.mark.parametrize("exercise,script", BROKEN)
+def test_broken_variant_misses_its_expectations(exercise, script):
+    missed, output, _ = run(exercise, build_dir(), script)
+    if missed is None:
+        pytest.skip(output.strip().splitlines()[-1] if output.strip() else "exit 77")
+    assert missed, "its check passes, so it observes nothing that was broken\n" + shown("output", output)

@@ -78,5 +78,5 @@ def main(argv):
     return 1 if problems else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+def test_meson_install_puts_everything_in_place():
+    assert main(["install_test.py", os.environ["MESON"], os.environ["SOCKLAB_BUILD"]]) == 0  # problems printed above
