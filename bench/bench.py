@@ -552,8 +552,14 @@ def write_results(figures):
     notes = os.path.join(HERE, "NOTES.md")
     if os.path.exists(notes):
         lines += ["", "See [NOTES.md](NOTES.md) for what holds each figure back and how it was profiled."]
+    # Sections other scripts add (bench/ladder.py's "## ladder ...") are kept.
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        kept = old[old.find("\n## "):] if "\n## " in old else ""
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + kept)
     say(f"bench: wrote {path}")
     chart(figures)
 
