@@ -34,8 +34,9 @@ REPEAT = int(os.environ.get("SOCKLAB_BENCH_REPEAT", "5"))  # medians of 3 moved 
 class Figure:
     """One measured quantity: socklab's runs and each peer's runs."""
 
-    def __init__(self, scenario, name, unit, higher_is_better=True, targets=None):
+    def __init__(self, scenario, name, unit, higher_is_better=True, targets=None, detail=False):
         self.scenario, self.name, self.unit = scenario, name, unit
+        self.detail = detail  # kept for a scenario's own table (echo latency), not the main table and chart
         self.higher_is_better = higher_is_better
         # peer -> minimum ratio socklab/peer; "max" / "min" -> a bound on socklab's own median
         self.targets = targets or {}
@@ -44,11 +45,11 @@ class Figure:
     def to_json(self):
         return {"scenario": self.scenario, "name": self.name, "unit": self.unit,
                 "higher_is_better": self.higher_is_better, "targets": self.targets, "runs": self.runs,
-                "labels": getattr(self, "labels", {}), "date": str(datetime.date.today())}
+                "labels": getattr(self, "labels", {}), "date": str(datetime.date.today()), "detail": self.detail}
 
     @staticmethod
     def from_json(d):
-        fig = Figure(d["scenario"], d["name"], d["unit"], d["higher_is_better"], d["targets"])
+        fig = Figure(d["scenario"], d["name"], d["unit"], d["higher_is_better"], d["targets"], d.get("detail", False))
         fig.runs, fig.labels, fig.date = d["runs"], d.get("labels", {}), d.get("date")
         fig.checks = fig.verdicts()
         return fig
@@ -74,9 +75,12 @@ class Figure:
                 out.append((f"under {fmt(want)} {self.unit}", got is not None and got < want))
             elif peer == "min":
                 out.append((f"at least {fmt(want)} {self.unit}", got is not None and got >= want))
-            else:
+            elif self.higher_is_better:
                 ratio = self.ratio(peer)
                 out.append((f">= {want:.1f}x {peer}", ratio is not None and ratio >= want))
+            else:  # socklab's value at most `want` times the peer's
+                ratio = self.ratio(peer)
+                out.append((f"<= {want:.1f}x {peer}", ratio is not None and ratio >= 1 / want))
         return out
 
 
@@ -220,12 +224,20 @@ def say(text):
 
 # --- echo: tcp-server against the epoll reference, socat and ncat -----------
 
-def load(client, port, connections, rounds, size):
-    r = run([client, f"127.0.0.1:{port}", "--load", str(connections), "--rounds", str(rounds),
-             "--size", str(size), "--json"], timeout=120)
+ECHO_CLIENTS = ("tcp-client", "epoll-load")  # tcp-client --load, and bench/epoll_load.cpp
+
+
+def load(build, client, port, connections, rounds, size):
+    """One load run; returns the client's JSON result (both clients print the same keys)."""
+    if client == "tcp-client":
+        argv = [f"{build}/tcp/tcp-client", f"127.0.0.1:{port}", "--load", str(connections), "--rounds",
+                str(rounds), "--size", str(size), "--json"]
+    else:
+        argv = [f"{build}/bench/epoll-load", str(port), str(connections), str(rounds), str(size), "100"]
+    r = run(argv, timeout=120)
     result = json.loads(r.stdout.decode().strip().splitlines()[-1])
     if result["errors"]:
-        raise RuntimeError(f"load against port {port}: {result['errors']} errors")
+        raise RuntimeError(f"{client} against port {port}: {result['errors']} errors")
     return result
 
 
@@ -249,38 +261,53 @@ def echo_servers(build, with_forking):
 
 def bench_echo(build):
     figures = []
-    client = f"{build}/tcp/tcp-client"
     # Each run is long enough (about a second for socklab) to measure the
     # steady state: runs of 30,000 round trips took 0.2-0.3 s here, and the
     # start of the threads and the last stragglers weighed on them as much
     # as the echo did (2026-12-01: C=1000 at 30 rounds read 0.94x epoll,
     # at 200 rounds 1.1x).
-    cases = [  # connections, rounds, size, also the forking servers?, targets
-        (1, 5000, 64, True, {}),
+    cases = [  # connections, rounds, size, also the forking servers?, throughput targets
+        (1, 5000, 64, True, {"epoll": 1.0}),
         (100, 1000, 64, True, {"epoll": 1.0, "socat": 10.0}),
         (1000, 200, 64, False, {"epoll": 1.0}),
         (10, 2000, 65536, False, {"epoll": 1.0}),
     ]
     for connections, rounds, size, forking, targets in cases:
         size_text = "64 KiB" if size == 65536 else f"{size} B"
-        if size >= 65536:
-            fig = Figure("echo", f"C={connections}, {size_text} messages", "MiB/s each way", targets=targets)
-            key = "mib_per_s"
-        else:
-            fig = Figure("echo", f"C={connections}, {size_text} messages", "round trips/s", targets=targets)
-            key = "round_trips_per_s"
+        load_name = f"C={connections}, {size_text} messages"
+        unit, key = ("MiB/s each way", "mib_per_s") if size >= 65536 else ("round trips/s", "round_trips_per_s")
+        # Per client: throughput and p99 with targets (the table and chart);
+        # p50 and max as detail, for the latency table.
+        per_client = {}
+        for client in ECHO_CLIENTS:
+            name = f"{load_name}, {client}"
+            per_client[client] = {
+                key: Figure("echo", name, unit, targets=targets),
+                "p50": Figure("echo", f"{name}: p50", "ms", higher_is_better=False, detail=True),
+                "p99": Figure("echo", f"{name}: p99", "ms", higher_is_better=False, targets={"epoll": 1.2}),
+                "max": Figure("echo", f"{name}: max", "ms", higher_is_better=False, detail=True),
+            }
         servers = echo_servers(build, forking)
-        for _ in range(REPEAT):
+        for turn in range(REPEAT):
             for name, start in servers.items():
                 with start() as server:
-                    try:
-                        fig.add(name, load(client, server.port, connections, rounds, size)[key])
-                    except RuntimeError as e:
-                        if name == "socklab":
-                            raise
-                        say(f"bench: {name} failed this run, left out: {e}")  # a peer's failure is its own
-        report(fig)
-        figures.append(fig)
+                    # The clients take turns too, each going first every other time.
+                    for client in ECHO_CLIENTS[::1 if turn % 2 == 0 else -1]:
+                        try:
+                            result = load(build, client, server.port, connections, rounds, size)
+                        except RuntimeError as e:
+                            if name == "socklab":
+                                raise
+                            say(f"bench: {name} failed this run, left out: {e}")  # a peer's failure is its own
+                            continue
+                        figs = per_client[client]
+                        figs[key].add(name, result[key])
+                        for stat in ("p50", "p99", "max"):
+                            figs[stat].add(name, result["latency_ms"][stat])
+        for client in ECHO_CLIENTS:
+            for fig in per_client[client].values():
+                report(fig)
+                figures.append(fig)
     figures.append(bench_idle_memory(build))
     return figures
 
@@ -534,7 +561,7 @@ def write_results(figures):
         "|---|---|---|---|---|---|---|",
     ]
     for fig in figures:
-        if not fig.runs:
+        if not fig.runs or fig.detail:
             continue
         mine = fig.runs.get("socklab", [])
         label = getattr(fig, "labels", {}).get("socklab", "socklab")
@@ -550,13 +577,56 @@ def write_results(figures):
         target = "; ".join(f"{what}: {'met' if ok else '**not met**'}" for what, ok in getattr(fig, "checks", []))
         lines.append(f"| {fig.scenario} | {fig.name} | {fig.unit} | {mine_text} | {'<br>'.join(peers) or '-'} "
                      f"| {target or '-'} | {getattr(fig, 'date', None) or datetime.date.today()} |")
+    lines += echo_latency_table(figures)
     notes = os.path.join(HERE, "NOTES.md")
     if os.path.exists(notes):
         lines += ["", "See [NOTES.md](NOTES.md) for what holds each figure back and how it was profiled."]
+    # Sections other scripts add (bench/ladder.py's "## ladder ...") are kept.
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        kept = old[old.find("\n## "):] if "\n## " in old else ""
     with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
+        f.write("\n".join(lines) + "\n" + kept)
     say(f"bench: wrote {path}")
     chart(figures)
+
+
+def echo_latency_table(figures):
+    """Echo, per load and load client: each contender's throughput and its p50, p99 and max round trip."""
+    by_name = {f.name: f for f in figures if f.scenario == "echo"}
+    rows, contenders = [], []
+    for fig in figures:
+        if fig.scenario != "echo" or fig.detail or fig.name not in by_name or ":" in fig.name:
+            continue
+        if f"{fig.name}: p99" not in by_name:
+            continue
+        load_name, client = fig.name.rsplit(", ", 1)
+        cells = {}
+        for program in fig.runs:
+            if program not in contenders:
+                contenders.append(program)
+            stats = [by_name.get(f"{fig.name}: {s}") for s in ("p50", "p99", "max")]
+            rate = fig.median(program)
+            unit = "MiB/s" if fig.unit.startswith("MiB") else "rt/s"
+            text = f"{fmt(rate)} {unit}"
+            if all(st and st.median(program) is not None for st in stats):
+                p50, p99, top = (st.median(program) for st in stats)
+                text += f", p50 {p50:.2f}, p99 {p99:.2f}, max {top:.2f} ms"
+            cells[program] = text
+        rows.append((load_name.split(",")[0] + (", 64 KiB" if "KiB" in load_name else ""), client, cells))
+    if not rows:
+        return []
+    names = {"socklab": "tcp-server", "epoll": "epoll reference"}
+    out = ["", "## echo: latency per load, with both load clients", "",
+           "Medians of the runs: throughput, then the p50, p99 and max round trip in ms. "
+           "`tcp-client` is tcp-client --load; `epoll-load` is bench/epoll_load.cpp (one thread, ping-pong).",
+           "", "| load | client | " + " | ".join(names.get(c, c) for c in contenders) + " |",
+           "|---|---|" + "---|" * len(contenders)]
+    for load_name, client, cells in rows:
+        out.append(f"| {load_name} | {client} | " + " | ".join(cells.get(c, "-") for c in contenders) + " |")
+    return out
 
 
 def chart(figures):
@@ -566,10 +636,14 @@ def chart(figures):
         return
     rows = []
     for fig in figures:
+        if fig.detail:
+            continue
         for program in fig.runs:
             ratio = fig.ratio(program) if program != "socklab" else None
             if ratio:
-                label = f"{fig.scenario}: {fig.name.split(',')[0]} vs {program}"
+                parts = fig.name.split(", ")
+                short = f"{parts[0]} {parts[-1]}" if fig.scenario == "echo" and len(parts) > 2 else parts[0]
+                label = f"{fig.scenario}: {short} vs {program}"
                 rows.append((label.replace('"', "'"), ratio))
     if not rows:
         return

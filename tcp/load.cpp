@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <deque>
-#include <iostream>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -13,9 +11,9 @@
 #include <asio.hpp>
 
 #include "common/error.hpp"
-#include "common/json.hpp"
 #include "common/stats.hpp"
 #include "tcp/connect.hpp"
+#include "tcp/event_loops.hpp"
 #include "tcp/idle_watchdog.hpp"
 
 namespace socklab {
@@ -94,17 +92,13 @@ void run_loops(std::deque<asio::io_context>& loops) {
 
 }  // namespace
 
-int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
+LoadResult run_load(const LoadOptions& options, const Tracer& tracer) {
   if (static_cast<double>(options.connections) * options.size > 1024.0 * 1024 * 1024) {
     throw StepError("load", "--load x --size is above 1 GiB of buffers");
   }
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  // One event loop per thread; the hint 1 tells Asio a loop is run by one
-  // thread, which saves it some locking.
-  std::deque<asio::io_context> loops;
-  for (unsigned i = 0; i < std::min<unsigned>(cores, static_cast<unsigned>(options.connections)); ++i) {
-    loops.emplace_back(1);
-  }
+  std::deque<asio::io_context> loops =
+      make_event_loops(std::min<unsigned>(cores, static_cast<unsigned>(options.connections)));
   Run run{options, resolve_peer(loops[0], options.peer, options.family, tracer), {}, {}, {}, {}};
 
   // Connect everything first, so the round trips measure the server's
@@ -145,37 +139,8 @@ int run_load(const LoadOptions& options, bool json, const Tracer& tracer) {
   std::vector<double> ms(run.latencies_us.size());
   std::transform(run.latencies_us.begin(), run.latencies_us.end(), ms.begin(),
                  [](float us) { return us / 1000.0; });
-  const Summary s = summarize(std::move(ms));
-  const double per_second = seconds > 0 ? static_cast<double>(s.count) / seconds : 0;
-  const double mib_per_second = per_second * options.size / (1024.0 * 1024.0);
-  if (json) {
-    const auto latency =
-        JsonLine().add("min", s.min).add("avg", s.avg).add("p50", s.p50).add("p99", s.p99).add("max", s.max);
-    std::cout << JsonLine()
-                     .add("peer", to_string(run.endpoints.front()))
-                     .add("connections", options.connections)
-                     .add("rounds", options.rounds)
-                     .add("size", options.size)
-                     .add("round_trips", static_cast<std::uint64_t>(s.count))
-                     .add("seconds", seconds)
-                     .add("round_trips_per_s", per_second)
-                     .add("mib_per_s", mib_per_second)
-                     .add_raw("latency_ms", latency.str())
-                     .add("errors", run.failures.load())
-                     .str()
-              << std::endl;
-  } else {
-    std::printf("load: %d connections x %d round trips x %d bytes -> %s\n", options.connections,
-                options.rounds, options.size, to_string(run.endpoints.front()).c_str());
-    std::printf("%zu round trips in %.3f s: %.0f round trips/s, %.1f MiB/s each way\n", s.count, seconds,
-                per_second, mib_per_second);
-    std::printf("latency ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", s.min, s.avg, s.p50, s.p99,
-                s.max);
-    std::printf("errors: %d\n", run.failures.load());
-    std::fflush(stdout);
-  }
-  if (run.failures > 0) throw StepError("load", run.first_failure);
-  return 0;
+  return LoadResult{to_string(run.endpoints.front()), seconds, summarize(std::move(ms)), run.failures.load(),
+                    std::move(run.first_failure)};
 }
 
 }  // namespace socklab

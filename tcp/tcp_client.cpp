@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
 #include <iostream>
 #include <string>
 
 #include <asio.hpp>
+#include <nlohmann/json.hpp>
 
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
@@ -153,6 +155,36 @@ asio::awaitable<void> receive_to_stdout(Session& s) {
   s.conn->close();
 }
 
+// Prints a load run's result: four lines of text, or one JSON object.
+void print_load(const LoadOptions& o, const LoadResult& r, bool json) {
+  const Summary& l = r.latency_ms;
+  const double per_second = r.round_trips_per_second();
+  const double mib_per_second = per_second * o.size / (1024.0 * 1024.0);
+  if (json) {
+    const nlohmann::ordered_json line = {
+        {"peer", r.peer},
+        {"connections", o.connections},
+        {"rounds", o.rounds},
+        {"size", o.size},
+        {"round_trips", l.count},
+        {"seconds", r.seconds},
+        {"round_trips_per_s", per_second},
+        {"mib_per_s", mib_per_second},
+        {"latency_ms", {{"min", l.min}, {"avg", l.avg}, {"p50", l.p50}, {"p99", l.p99}, {"max", l.max}}},
+        {"errors", r.failures}};
+    std::printf("%s\n", line.dump().c_str());
+  } else {
+    std::printf("load: %d connections x %d round trips x %d bytes -> %s\n", o.connections, o.rounds, o.size,
+                r.peer.c_str());
+    std::printf("%zu round trips in %.3f s: %.0f round trips/s, %.1f MiB/s each way\n", l.count, r.seconds,
+                per_second, mib_per_second);
+    std::printf("latency ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", l.min, l.avg, l.p50, l.p99,
+                l.max);
+    std::printf("errors: %d\n", r.failures);
+  }
+  std::fflush(stdout);
+}
+
 int run_interactive(const Options& options, const Tracer& tracer) {
   asio::io_context io;
   tcp::socket socket = connect_to(io, options.peer, options.family, options.connect_timeout, tracer);
@@ -220,7 +252,10 @@ int main(int argc, char** argv) {
       options.load.family = options.family;
       options.load.connect_timeout = options.connect_timeout;
       options.load.round_timeout = options.idle_timeout > 0 ? options.idle_timeout : 10;
-      return run_load(options.load, options.json, tracer);
+      const LoadResult result = run_load(options.load, tracer);
+      print_load(options.load, result, options.json);
+      if (result.failures > 0) throw StepError("load", result.first_failure);
+      return 0;
     }
     return run_interactive(options, tracer);
   } catch (const std::exception& e) {

@@ -1,13 +1,11 @@
 // tcp-server: a concurrent TCP echo server (RFC 862) and, with --upper, the
 // course's upper-casing server. Each connection is a coroutine, Asio's
-// counterpart of the course's goroutine per connection; one event loop per
-// core runs them. Lesson: notes/concurrent-tcp-server.md
-#include <array>
+// counterpart of the course's goroutine per connection; event loops (one
+// per core but one) run them. Lesson: notes/concurrent-tcp-server.md
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <deque>
 #include <iostream>
 #include <memory>
@@ -23,6 +21,8 @@
 #include "common/error.hpp"
 #include "common/server.hpp"
 #include "common/trace.hpp"
+#include "tcp/echo_buffer.hpp"
+#include "tcp/event_loops.hpp"
 #include "tcp/idle_watchdog.hpp"
 #include "tcp/upper.hpp"
 
@@ -52,33 +52,6 @@ struct Shared {
   std::atomic<std::uint64_t> served{0};
 };
 
-// Reads 64 KiB at a time: measured here, 1 KiB reads cap a loopback echo at
-// about 270 MiB/s. This buffer belongs to the thread, not the connection,
-// and holds the rest of a large write that filled the connection's 1 KiB:
-// between that read and the write of the same bytes the coroutine never
-// suspends, so no other connection can use it meanwhile.
-thread_local std::array<char, 64 * 1024> read_buffer;
-
-// Sends `data`: first straight away (the socket is non-blocking); whatever
-// the kernel cannot take now waits until the peer reads. A client that
-// writes without reading thus gets back-pressure: we stop reading from it
-// while this write is pending. Bytes in the thread's buffer are copied
-// first (another connection will read into it); bytes in the connection's
-// own buffers (`owned`) wait where they are.
-asio::awaitable<void> send_all(tcp::socket& socket, std::string_view data, bool owned, std::error_code& ec) {
-  std::size_t sent = socket.write_some(asio::buffer(data.data(), data.size()), ec);
-  if (ec == asio::error::would_block) {
-    ec.clear();
-    sent = 0;
-  }
-  if (ec || sent == data.size()) co_return;
-  std::string copy;
-  std::string_view rest = data.substr(sent);
-  if (!owned) rest = copy.assign(rest);
-  co_await asio::async_write(socket, asio::buffer(rest.data(), rest.size()),
-                             asio::redirect_error(asio::use_awaitable, ec));
-}
-
 // One connection, start to end: read, echo (or upper-case), close. Its
 // errors stay here, so one bad peer never ends the server.
 asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> conn, Shared& shared) {
@@ -88,54 +61,14 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
   const auto started = Clock::now();
   std::uint64_t bytes_in = 0, bytes_out = 0;
   FinState fins;
+  EchoBuffer buffer;  // 1 KiB, or 64 KiB while the peer writes much
   UpperFilter upper;
   std::string reply;
   std::string_view ending = "closed";
-
-  // The connection's own buffers. Waiting with async_read_some costs no
-  // system call but the read itself; async_wait would cost one more (Asio
-  // re-arms the socket with epoll_ctl before every wait: bench/NOTES.md).
-  // 1 KiB holds any interactive line and keeps an idle connection small.
-  // A peer that writes more than that gets a 64 KiB buffer of its own while
-  // it does, so each of its writes comes in with one read, not two.
-  std::array<char, 1024> small;
-  std::unique_ptr<std::array<char, 64 * 1024>> large;
-  int small_reads = 0;   // reads in a row that the small buffer would have held
-  std::error_code held;  // an error met just after data: reported on the next turn
   for (;;) {
-    std::size_t n = 0;
-    const char* data = nullptr;
-    bool shrink = false;  // back to the small buffer after this echo
-    if (held) {
-      ec = std::exchange(held, {});
-    } else if (large) {
-      n = co_await socket.async_read_some(asio::buffer(*large),
-                                          asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted) break;  // the watchdog closed an idle connection
-      data = large->data();
-      // A large write often ends in a short piece: give the large buffer
-      // back only after many short reads in a row.
-      small_reads = n < small.size() ? small_reads + 1 : 0;
-      shrink = small_reads == 16;
-    } else {
-      n = co_await socket.async_read_some(asio::buffer(small), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted) break;
-      data = small.data();
-      if (!ec && n == small.size()) {
-        // A large write is arriving: read the rest of it behind the first
-        // part, in the thread's buffer, and echo both with one write. The
-        // next waits use a large buffer of the connection's own.
-        std::memcpy(read_buffer.data(), small.data(), n);
-        std::error_code more;
-        const std::size_t m =
-            socket.read_some(asio::buffer(read_buffer.data() + n, read_buffer.size() - n), more);
-        data = read_buffer.data();
-        if (!more) n += m;
-        if (more && more != asio::error::would_block) held = more;
-        large = std::make_unique_for_overwrite<std::array<char, 64 * 1024>>();
-        small_reads = 0;
-      }
-    }
+    // [4] read: whatever has arrived, at most one buffer.
+    std::string_view data = co_await buffer.read(socket, ec);
+    if (ec == asio::error::operation_aborted) break;  // the watchdog closed an idle connection
     if (ec == asio::error::eof) {
       fins.peer_sent_fin = true;
       shared.tracer.step(4, "read", peer + " 0 bytes", calls::read, story::peer_fin);
@@ -149,29 +82,29 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
       break;
     }
     conn->touch();
-    bytes_in += n;
-    // The test saves two string allocations per read and write when not tracing.
-    if (shared.tracer.enabled()) shared.tracer.step(4, "read", peer + " " + bytes_text(n), calls::read);
+    bytes_in += data.size();
+    // Checked first: building the trace text costs two allocations a read.
+    if (shared.tracer.enabled())
+      shared.tracer.step(4, "read", peer + " " + bytes_text(data.size()), calls::read);
 
-    std::string_view out(data, n);
     if (shared.options.upper) {
       reply.clear();
-      upper.feed(out, reply);
-      out = reply;
+      upper.feed(data, reply);
+      data = reply;
     }
-    if (!out.empty()) {
-      co_await send_all(socket, out, out.data() != read_buffer.data(), ec);
+    // [5] write the same bytes back (or their upper case).
+    if (!data.empty()) {
+      co_await buffer.write(socket, data, ec);
       if (ec) {
         shared.tracer.step(5, "write", peer + " failed: " + ec.message(), calls::write);
         ending = "write failed";
         break;
       }
       conn->touch();
-      bytes_out += out.size();
+      bytes_out += data.size();
       if (shared.tracer.enabled())
-        shared.tracer.step(5, "write", peer + " " + bytes_text(out.size()), calls::write);
+        shared.tracer.step(5, "write", peer + " " + bytes_text(data.size()), calls::write);
     }
-    if (shrink) large.reset();  // small writes again: an idle connection stays small
     if (upper.exit_seen()) {
       ending = "client sent exit";
       break;
@@ -179,12 +112,13 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
   }
   if (shared.options.upper && fins.peer_sent_fin) {
     // A half-closed client still gets the end of its last line.
-    std::string rest = upper.finish();
+    const std::string rest = upper.finish();
     if (!rest.empty()) {
-      co_await send_all(socket, rest, true, ec);
+      co_await buffer.write(socket, rest, ec);
       if (!ec) bytes_out += rest.size();
     }
   }
+  // [6] close.
   if (conn->timed_out()) ending = "idle timeout";
   shared.tracer.step(6, "close", peer, calls::close, close_story(fins));
   conn->close();
@@ -197,7 +131,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<Watched<tcp::socket>> con
 }
 
 // The accept loop: every new connection gets its own coroutine on the next
-// event loop, round robin, so both cores serve.
+// event loop, round robin, so each loop serves as many connections.
 asio::awaitable<void> do_accept(tcp::acceptor& acceptor, std::deque<asio::io_context>& loops,
                                 Shared& shared) {
   std::size_t next = 0;
@@ -236,15 +170,19 @@ asio::awaitable<void> do_accept(tcp::acceptor& acceptor, std::deque<asio::io_con
   }
 }
 
+// One event loop per core but one, and at least one. A loop whose thread
+// waits for a core makes all its connections wait: on 2 cores shared with
+// the clients, two loops waited twice as long as one (bench/NOTES.md).
+unsigned default_loops() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return cores > 1 ? cores - 1 : 1;
+}
+
 int run(const Options& options) {
   Shared shared{options, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}};
   const std::size_t fd_limit = raise_open_file_limit();
-  const unsigned threads =
-      options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
-  // One event loop per thread; the hint 1 tells Asio a loop is run by one
-  // thread, which saves it some locking.
-  std::deque<asio::io_context> loops;
-  for (unsigned i = 0; i < threads; ++i) loops.emplace_back(1);
+  const unsigned threads = options.threads ? options.threads : default_loops();
+  std::deque<asio::io_context> loops = make_event_loops(threads);  // one per thread
 
   // [1] resolve the address to listen on.
   const HostPort where = *parse_listen(options.listen, 8001);
@@ -311,7 +249,7 @@ int main(int argc, char** argv) {
                  "close a connection silent this many seconds (0: never)")
       ->check(CLI::Range(0.0, 86400.0 * 365))
       ->capture_default_str();
-  app.add_option("--threads", options.threads, "event loops (0: one per core)")
+  app.add_option("--threads", options.threads, "event loops (0: one per core but one, at least one)")
       ->check(CLI::Range(0u, 256u))
       ->capture_default_str();
   add_family_flags(app, options.family);

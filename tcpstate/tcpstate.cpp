@@ -1,8 +1,11 @@
 // tcpstate: watch TCP connections change state (wrapping ss or netstat, or
 // reading /proc, or the kernel's own tracepoint through bpftrace), run a
-// demo that holds every state long enough to see, and draw the state
-// diagram. Lesson: notes/tcp-states.md
+// demo that holds every state long enough to see, draw the state diagram,
+// and draw the real segments of a connection as a ladder (libpcap).
+// Lessons: notes/tcp-states.md, notes/tcp-handshake.md, notes/tcp-teardown.md
+#include <sys/wait.h>
 #include <unistd.h>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -16,6 +19,9 @@
 #include "common/json.hpp"
 #include "tcpstate/demo.hpp"
 #include "tcpstate/diagram.hpp"
+#include "tcpstate/ladder.hpp"
+#include "tcpstate/ladder_view.hpp"
+#include "tcpstate/pcap_source.hpp"
 #include "tcpstate/watcher.hpp"
 
 namespace socklab {
@@ -159,6 +165,170 @@ int snapshot(std::uint16_t port, const std::string& host, const std::string& sou
   return 0;
 }
 
+struct LadderOptions {
+  std::uint16_t port = 0;
+  std::string host;
+  std::string interface;
+  std::string read;
+  std::string write;
+  bool all = false;
+  bool absolute = false;
+  bool json = false;
+  double duration = 0;
+  std::uint64_t count = 0;
+  unsigned follow = 0;
+  std::vector<std::string> command;
+};
+
+// Said whenever a capture cannot be made here.
+constexpr auto capture_alternatives =
+    "run it with sudo, read a saved capture with --read FILE, or use the two-host lab (./socklab lab)";
+
+// The BPF filter: libpcap keeps only these packets, in the kernel.
+std::string ladder_filter(const LadderOptions& o) {
+  std::string filter = o.read.empty() ? "tcp" : "";
+  auto also = [&filter](const std::string& part) { filter += (filter.empty() ? "" : " and ") + part; };
+  if (!o.read.empty() && (o.port != 0 || !o.host.empty())) also("tcp");
+  if (o.port != 0) also("port " + std::to_string(o.port));
+  if (!o.host.empty()) also("host " + o.host);
+  return filter;
+}
+
+// The exit status a shell would give for a child's wait status.
+int exit_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+// The capture or the file, filtered; the reason, with what to do instead, if
+// it cannot be opened.
+std::unique_ptr<PcapSource> open_ladder_source(const LadderOptions& o, const std::string& interface) {
+  const std::string filter = ladder_filter(o);
+  auto source =
+      o.read.empty() ? PcapSource::open_live(interface, filter) : PcapSource::open_file(o.read, filter);
+  if (source) return std::move(source.value());
+  if (!o.read.empty()) throw StepError("read " + o.read, source.error());
+  std::string why = source.error();
+  if (why.starts_with("permission denied"))
+    why += "; run the programs under it with tcpstate ladder -- COMMAND (a private network namespace), or " +
+           std::string(capture_alternatives);
+  throw StepError("capture on " + interface, why);
+}
+
+// "skipped 2 not TCP, 1 malformed (of 10 packets)", or "" when none was.
+std::string skipped_summary(const std::uint64_t (&skipped)[5], std::uint64_t packets) {
+  std::string summary;
+  for (int i = 0; i < 5; ++i) {
+    if (skipped[i] == 0) continue;
+    summary += (summary.empty() ? "" : ", ") + std::to_string(skipped[i]) + " " +
+               skip_text(static_cast<DecodeSkip>(i));
+  }
+  return summary.empty() ? "" : "skipped " + summary + " (of " + std::to_string(packets) + " packets)";
+}
+
+// Capture (or read), decode, follow, draw: one segment at a time, so memory
+// stays flat however long the capture.
+int ladder(const LadderOptions& o, bool quiet) {
+  if (!o.host.empty() && !normalise_host(o.host))
+    throw StepError("--host", "'" + o.host + "' is not an IP address");
+  const std::string interface = o.interface.empty() ? "lo" : o.interface;
+  if (!o.command.empty()) {
+    // The command gets a loopback of its own, where we may capture.
+    if (auto ns = enter_private_network(); !ns)
+      throw StepError("-- " + o.command[0], "cannot make a private network namespace (" + ns.error() + "); " +
+                                                capture_alternatives);
+  }
+  const std::unique_ptr<PcapSource> source = open_ladder_source(o, interface);
+  PcapSource& src = *source;
+  if (!o.write.empty()) {
+    if (auto w = src.write_to(o.write); !w) throw StepError("write " + o.write, w.error());
+  }
+  pid_t child = -1;
+  if (!o.command.empty()) {
+    adopt_orphans();
+    auto started = start_command(o.command);
+    if (!started) throw StepError("run", started.error());
+    child = *started;
+  }
+
+  std::signal(SIGINT, [](int) { stop_requested = 1; });
+  std::signal(SIGTERM, [](int) { stop_requested = 1; });
+  std::signal(SIGPIPE, SIG_IGN);
+  const bool terminal = !o.json && isatty(STDOUT_FILENO);
+  LadderView view({o.all, terminal && std::getenv("NO_COLOR") == nullptr, o.follow == 0});
+  LadderTracker tracker(o.absolute);
+  std::uint64_t shown = 0, packets = 0, skipped[5] = {};
+  auto emit = [](const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); };
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  if (terminal && src.live() && !quiet)
+    std::fprintf(
+        stderr, "tcpstate: capturing on %s%s\n", interface.c_str(),
+        o.command.empty() ? " (Ctrl-C ends)" : ", a private network namespace, until the command ends");
+  int command_status = 0;
+  bool command_ended = false;
+  std::string failure;
+  while (!stop_requested && !std::ferror(stdout)) {
+    if (src.live() && o.duration > 0 && elapsed() >= o.duration) break;
+    if (child > 0) {
+      int status = 0;
+      if (waitpid(child, &status, WNOHANG) == child) {
+        command_status = exit_status(status);
+        command_ended = true;
+        child = -1;
+        end_leftovers(1000);  // a server it started with '&', say; their last segments are still read
+      }
+    }
+    CaptureRecord record;
+    const auto next = src.next(record, 100);
+    if (next == PcapSource::Next::end) break;
+    if (next == PcapSource::Next::error) {
+      failure = src.error();  // reported after drawing what came before
+      break;
+    }
+    if (next == PcapSource::Next::quiet) {
+      emit(view.flush());
+      std::fflush(stdout);
+      src.flush_file();
+      if (command_ended) break;  // the command has ended and its last segments are drawn
+      continue;
+    }
+    ++packets;
+    src.save(record);
+    const Decoded decoded =
+        decode_segment(src.link(), record.data, record.caplen, record.wirelen, record.time);
+    if (!decoded.segment) {
+      ++skipped[static_cast<int>(decoded.skip)];
+      continue;
+    }
+    const LadderLine line = tracker.feed(*decoded.segment);
+    if (o.follow != 0 && line.conn->id != o.follow) continue;
+    emit(o.json ? ladder_json(line) + "\n" : view.add(line));
+    if (src.live()) std::fflush(stdout);
+    if (o.count != 0 && ++shown >= o.count) break;
+  }
+  emit(view.flush());
+  std::fflush(stdout);
+  if (child > 0) {  // we stop first: end the command and what it started
+    kill(child, SIGTERM);
+    waitpid(child, nullptr, 0);
+    end_leftovers(1000);
+  }
+  const std::string step = o.read.empty() ? "capture on " + interface : "read " + o.read;
+  if (!failure.empty()) throw StepError(step, failure);
+  if (const auto summary = skipped_summary(skipped, packets); !summary.empty() && !quiet)
+    std::fprintf(stderr, "%s\n", format_error(program, step, summary).c_str());
+  if (const auto lost = src.dropped(); lost > 0 && !quiet)
+    std::fprintf(stderr, "%s\n",
+                 format_error(program, step,
+                              std::to_string(lost) + " packets dropped by the kernel (too fast to draw)")
+                     .c_str());
+  return command_status;
+}
+
 CLI::Validator state_validator() {
   return CLI::Validator(
       [](std::string& text) -> std::string {
@@ -236,10 +406,38 @@ int main(int argc, char** argv) {
       ->add_option("--highlight", highlight, "states to highlight (any spelling: FIN-WAIT-1, ESTAB...)")
       ->check(state_validator());
 
+  LadderOptions l;
+  auto* ladder_cmd = app.add_subcommand(
+      "ladder",
+      "the real segments of each connection as a ladder: numbers, window, each side's state (libpcap)\n"
+      "  tcpstate ladder -- COMMAND... runs COMMAND in a private network namespace and draws its "
+      "connections");
+  ladder_cmd->add_option("--port", l.port, "only segments with this port at either end")
+      ->check(CLI::Range(1, 65535));
+  ladder_cmd->add_option("--host", l.host, "only segments with this IP address at either end");
+  auto* iface_opt =
+      ladder_cmd->add_option("--interface,-i", l.interface, "capture on this interface (default lo)");
+  auto* read_opt =
+      ladder_cmd->add_option("--read,-r", l.read, "draw a saved capture (pcap or pcapng) instead");
+  ladder_cmd->add_option("--write,-w", l.write, "also save the packets to this pcap file (for Wireshark)");
+  ladder_cmd->add_flag("--all", l.all, "draw every segment (do not fold runs of bulk data)");
+  ladder_cmd->add_flag("--absolute", l.absolute, "raw sequence numbers, not relative to each side's ISN");
+  ladder_cmd->add_flag("--json", l.json, "one JSON object per segment (JSON Lines), never folded");
+  ladder_cmd->add_option("--duration", l.duration, "stop after this many seconds (0: at Ctrl-C)")
+      ->check(CLI::Range(0.0, 86400.0 * 365));
+  ladder_cmd->add_option("--count", l.count, "stop after this many segments");
+  ladder_cmd->add_option("--follow", l.follow, "draw only connection N (the #N of the lines)")
+      ->check(CLI::Range(1u, 4000000000u));
+  auto* command_opt = ladder_cmd->add_option("command", l.command, "after --: the command to run and watch");
+  read_opt->excludes(iface_opt);
+  read_opt->excludes(command_opt);
+  iface_opt->excludes(command_opt);
+
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   try {
     if (*watch_cmd) return watch(w);
     if (*snap_cmd) return snapshot(snap_port, snap_host, snap_source, snap_json);
+    if (*ladder_cmd) return ladder(l, common.quiet);
     if (*demo_cmd) {
       d.source = source_kind(demo_source);
       d.colour = colour_terminal();

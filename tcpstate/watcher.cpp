@@ -323,6 +323,11 @@ Result<std::unique_ptr<Watcher>> Watcher::open(SourceKind kind, SocketFilter fil
 Result<std::vector<Transition>> Watcher::poll() {
   using R = Result<std::vector<Transition>>;
   const double now_s = now();
+  // bpftrace's events first, then the table: every event drained happened
+  // before the table is read, so a socket that went FIN_WAIT_2 -> CLOSED
+  // into TIME_WAIT is already in the table as TIME_WAIT (see below).
+  std::vector<KernelTransition> kernel;
+  if (bpftrace_) kernel = bpftrace_->drain();
   auto rows = poll_source(kind_, timers_);
   if (!rows) return R::failure(rows.error());
   std::vector<SocketRow> mine;
@@ -343,7 +348,7 @@ Result<std::vector<Transition>> Watcher::poll() {
   // connect() reports CLOSED -> SYN_SENT before the local port is chosen:
   // the socket's next transition names it.
   std::map<std::uint64_t, std::size_t> portless;
-  for (const KernelTransition& k : bpftrace_->drain()) {
+  for (const KernelTransition& k : kernel) {
     if (auto p = portless.find(k.socket); p != portless.end() && k.local_port != 0) {
       out[p->second].local = k.local;
       portless.erase(p);

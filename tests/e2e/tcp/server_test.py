@@ -10,6 +10,7 @@ import struct
 import threading
 import time
 
+import pytest
 from socklab_test import connect, recv_exactly, recv_until_eof, skip, start_server
 
 
@@ -85,8 +86,10 @@ def test_upper_exit_split_across_writes():
     server.stop()
 
 
-def test_200_concurrent_clients_get_their_own_data():
-    server = start_server("tcp-server", "-q")
+@pytest.mark.parametrize("loops", ["1", "3"])
+def test_200_concurrent_clients_get_their_own_data(loops):
+    # Each event loop has its own 64 KiB buffer for large reads (2000 bytes here).
+    server = start_server("tcp-server", "-q", "--threads", loops)
     errors = []
 
     def client(i):

@@ -1,0 +1,289 @@
+#include "tcpstate/pcap_source.hpp"
+
+#include <fcntl.h>
+#include <net/if.h>
+#include <pcap/pcap.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace socklab {
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// pcap's link-layer numbers (pcap/dlt.h) for the layers segment.cpp decodes.
+std::optional<LinkType> link_of(int dlt) {
+  switch (dlt) {
+    case DLT_EN10MB:
+      return LinkType::ethernet;
+    case DLT_LINUX_SLL:
+      return LinkType::linux_sll;
+#ifdef DLT_LINUX_SLL2
+    case DLT_LINUX_SLL2:
+      return LinkType::linux_sll2;
+#endif
+    case DLT_NULL:
+      return LinkType::null_host;
+    case DLT_LOOP:
+      return LinkType::loop;
+    case DLT_RAW:
+#ifdef DLT_IPV4
+    case DLT_IPV4:
+    case DLT_IPV6:
+#endif
+      return LinkType::raw;
+    default:
+      return std::nullopt;
+  }
+}
+
+// Writes `text` to a /proc file; the reason when it fails.
+std::string write_proc(const char* path, const std::string& text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return std::string(path) + ": " + errno_text(errno);
+  const ssize_t n = write(fd, text.data(), text.size());
+  const int e = errno;
+  close(fd);
+  if (n != static_cast<ssize_t>(text.size())) return std::string(path) + ": " + errno_text(e);
+  return "";
+}
+
+}  // namespace
+
+PcapSource::~PcapSource() {
+  if (dumper_ != nullptr) pcap_dump_close(dumper_);
+  if (handle_ != nullptr) pcap_close(handle_);
+}
+
+Result<bool> PcapSource::finish_open(const std::string& what, const std::string& filter) {
+  const int dlt = pcap_datalink(handle_);
+  auto link = link_of(dlt);
+  if (!link) {
+    const char* name = pcap_datalink_val_to_name(dlt);
+    return Result<bool>::failure(what + ": link type " + (name ? name : std::to_string(dlt)) +
+                                 " is not supported (Ethernet, Linux cooked, loopback and raw IP are)");
+  }
+  link_ = *link;
+  if (!filter.empty()) {
+    bpf_program program{};
+    if (pcap_compile(handle_, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
+      return Result<bool>::failure("filter '" + filter + "': " + pcap_geterr(handle_));
+    const int rc = pcap_setfilter(handle_, &program);
+    pcap_freecode(&program);
+    if (rc != 0) return Result<bool>::failure("filter '" + filter + "': " + pcap_geterr(handle_));
+  }
+  return true;
+}
+
+Result<std::unique_ptr<PcapSource>> PcapSource::open_live(const std::string& interface,
+                                                          const std::string& filter) {
+  using R = Result<std::unique_ptr<PcapSource>>;
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  std::unique_ptr<PcapSource> s(new PcapSource);
+  s->live_ = true;
+  s->handle_ = pcap_create(interface.c_str(), errbuf);
+  if (s->handle_ == nullptr) return R::failure(errbuf);
+  pcap_set_snaplen(s->handle_, 262144);
+  pcap_set_promisc(s->handle_, 0);
+  // Immediate mode: each packet is handed over as it arrives, so the
+  // ladder moves with the connection instead of in buffer-sized jumps.
+  pcap_set_immediate_mode(s->handle_, 1);
+  pcap_set_buffer_size(s->handle_, 8 << 20);
+  const int rc = pcap_activate(s->handle_);
+  if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
+    return R::failure("permission denied: capturing needs root (CAP_NET_RAW)");
+  if (rc == PCAP_ERROR_NO_SUCH_DEVICE) return R::failure("no interface '" + interface + "'");
+  if (rc == PCAP_ERROR_IFACE_NOT_UP) return R::failure("interface '" + interface + "' is down");
+  if (rc < 0) return R::failure(pcap_geterr(s->handle_));
+  if (auto ok = s->finish_open("interface " + interface, filter); !ok) return R::failure(ok.error());
+  if (pcap_setnonblock(s->handle_, 1, errbuf) != 0) return R::failure(errbuf);
+  s->fd_ = pcap_get_selectable_fd(s->handle_);
+  // The command started later must not inherit the capture socket.
+  if (s->fd_ >= 0) fcntl(s->fd_, F_SETFD, FD_CLOEXEC);
+  return s;
+}
+
+Result<std::unique_ptr<PcapSource>> PcapSource::open_file(const std::string& path,
+                                                          const std::string& filter) {
+  using R = Result<std::unique_ptr<PcapSource>>;
+  char errbuf[PCAP_ERRBUF_SIZE] = "";
+  std::unique_ptr<PcapSource> s(new PcapSource);
+  s->handle_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+  if (s->handle_ == nullptr) {
+    // libpcap's words for a file that is not a capture are cryptic.
+    std::string why = errbuf;
+    if (why.find("unknown file format") != std::string::npos)
+      why = "not a pcap or pcapng capture file";
+    else if (why.find("truncated dump file") != std::string::npos)
+      why = "the file ends inside its header (truncated)";
+    return R::failure(why);
+  }
+  if (auto ok = s->finish_open(path, filter); !ok) return R::failure(ok.error());
+  return s;
+}
+
+PcapSource::Next PcapSource::next(CaptureRecord& record, int timeout_ms) {
+  pcap_pkthdr* header = nullptr;
+  const u_char* data = nullptr;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int rc = pcap_next_ex(handle_, &header, &data);
+    if (rc == 1) {
+      record.time = static_cast<double>(header->ts.tv_sec) + static_cast<double>(header->ts.tv_usec) / 1e6;
+      record.data = data;
+      record.caplen = header->caplen;
+      record.wirelen = header->len;
+      record.header = header;
+      return Next::record;
+    }
+    if (rc == PCAP_ERROR_BREAK) return Next::end;  // a file's end
+    if (rc < 0) {
+      error_ = pcap_geterr(handle_);
+      // A record cut short by the file's end is how a truncated file ends.
+      if (error_.find("truncated") != std::string::npos) error_ = "the file ends inside a packet (truncated)";
+      return Next::error;
+    }
+    if (!live_) return Next::end;
+    // Nothing waiting: sleep until the capture socket is readable.
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) <= 0) return Next::quiet;
+  }
+  return Next::quiet;
+}
+
+Result<bool> PcapSource::write_to(const std::string& path) {
+  dumper_ = pcap_dump_open(handle_, path.c_str());
+  if (dumper_ == nullptr) return Result<bool>::failure(pcap_geterr(handle_));
+  fcntl(fileno(pcap_dump_file(dumper_)), F_SETFD, FD_CLOEXEC);
+  return true;
+}
+
+void PcapSource::save(const CaptureRecord& record) {
+  if (dumper_ != nullptr) pcap_dump(reinterpret_cast<u_char*>(dumper_), record.header, record.data);
+}
+
+void PcapSource::flush_file() {
+  if (dumper_ != nullptr) pcap_dump_flush(dumper_);
+}
+
+std::uint64_t PcapSource::dropped() const {
+  pcap_stat stats{};
+  if (!live_ || pcap_stats(handle_, &stats) != 0) return 0;
+  return stats.ps_drop;
+}
+
+Result<bool> enter_private_network() {
+  const uid_t uid = geteuid();
+  const gid_t gid = getegid();
+  if (uid == 0) {
+    if (unshare(CLONE_NEWNET) != 0)
+      return Result<bool>::failure("unshare(CLONE_NEWNET): " + errno_text(errno));
+  } else {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
+      return Result<bool>::failure("unshare(CLONE_NEWUSER|CLONE_NEWNET): " + errno_text(errno));
+    // An unprivileged process may map only its own ids, and must give up
+    // setgroups before it may map its group.
+    std::string why = write_proc("/proc/self/setgroups", "deny");
+    if (why.empty())
+      why = write_proc("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1");
+    if (why.empty())
+      why = write_proc("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1");
+    if (!why.empty()) return Result<bool>::failure(why);
+  }
+  // A new network namespace has only "lo", and it is down.
+  const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (s < 0) return Result<bool>::failure("socket: " + errno_text(errno));
+  ifreq req{};
+  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
+  int rc = ioctl(s, SIOCGIFFLAGS, &req);
+  if (rc == 0) {
+    req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
+    rc = ioctl(s, SIOCSIFFLAGS, &req);
+  }
+  const int e = errno;
+  close(s);
+  if (rc != 0) return Result<bool>::failure("bring lo up: " + errno_text(e));
+  return true;
+}
+
+Result<pid_t> start_command(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  // A pipe closed by a successful exec tells the parent whether it worked.
+  int status_pipe[2];
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) return Result<pid_t>::failure("pipe: " + errno_text(errno));
+  const pid_t pid = fork();
+  if (pid < 0) return Result<pid_t>::failure("fork: " + errno_text(errno));
+  if (pid == 0) {
+    close(status_pipe[0]);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGPIPE, SIG_DFL);
+    execvp(args[0], args.data());
+    const int e = errno;
+    (void)!write(status_pipe[1], &e, sizeof e);
+    _exit(127);
+  }
+  close(status_pipe[1]);
+  int e = 0;
+  const ssize_t n = read(status_pipe[0], &e, sizeof e);
+  close(status_pipe[0]);
+  if (n == sizeof e) {
+    waitpid(pid, nullptr, 0);
+    return Result<pid_t>::failure(argv[0] + ": " + errno_text(e));
+  }
+  return pid;
+}
+
+void adopt_orphans() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
+
+void end_leftovers(int grace_ms) {
+  namespace fs = std::filesystem;
+  const pid_t self = getpid();
+  auto children = [self] {
+    std::vector<pid_t> found;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename();
+      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after ')'.
+      const auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      char state = 0;
+      int ppid = 0;
+      if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
+        found.push_back(std::stoi(name));
+    }
+    return found;
+  };
+  for (pid_t p : children()) kill(p, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
+  while (true) {
+    while (waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    if (children().empty()) return;
+    if (std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (pid_t p : children()) kill(p, SIGKILL);
+  while (waitpid(-1, nullptr, 0) > 0) {
+  }
+}
+
+}  // namespace socklab
