@@ -6,7 +6,6 @@
 // no C1 control or direction override, and its part file name is hidden, at
 // most 255 bytes, without '/'.
 // A refusal always names the guard ("name: ...").
-// fuzz-links: filexfer/guards.cpp
 
 #include <clocale>
 #include <cstddef>
