@@ -19,11 +19,6 @@ StopSignals::StopSignals(asio::io_context& io, std::function<void(int)> on_stop)
   });
 }
 
-void StopSignals::cancel() {
-  std::error_code ignored;
-  signals_.cancel(ignored);
-}
-
 std::size_t raise_open_file_limit() {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;

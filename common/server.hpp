@@ -21,8 +21,6 @@ void announce_listening(const std::string& address);
 class StopSignals {
  public:
   StopSignals(asio::io_context& io, std::function<void(int)> on_stop);
-  /// Stops listening for the signals (so io_context::run can return).
-  void cancel();
 
  private:
   asio::signal_set signals_;
@@ -37,7 +35,6 @@ std::size_t raise_open_file_limit();
 class Log {
  public:
   explicit Log(bool quiet) : quiet_(quiet) {}
-  bool quiet() const { return quiet_; }
   void line(std::string_view text) const;
 
  private:

@@ -46,7 +46,8 @@ inline constexpr std::string_view connected =
 inline constexpr std::string_view accepted =
     "the kernel finished the three-way handshake before accept returned: ESTABLISHED";
 inline constexpr std::string_view shutdown_write =
-    "FIN sent: we wait in FIN_WAIT_2 while the peer sits in CLOSE_WAIT; we can still read";
+    "FIN sent: FIN_WAIT_1 until the peer ACKs it, then FIN_WAIT_2 while the peer sits in "
+    "CLOSE_WAIT; we can still read";
 inline constexpr std::string_view peer_fin =
     "read returned 0 (end of file): the peer sent FIN, it will send no more; we are in CLOSE_WAIT "
     "until we close";

@@ -1,5 +1,5 @@
 // The property the tcpstate parser targets share: what a parser accepts is
-// normalised. A state is one of DESIGN.md's eleven names, and an address is
+// normalised. A state is one of the eleven names state_name() gives, and an address is
 // "IPv4:PORT" or "[IPv6]:PORT" (port "*" for 0) that normalises to itself.
 #pragma once
 

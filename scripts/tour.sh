@@ -39,7 +39,7 @@ start_server() {
   SERVER_LOG=$out
   echo "listening on $SERVER_ADDR"
 }
-# Stops the last server started (by its PID) and shows what it logged.
+# Stops the last server started (by its PID).
 stop_server() {
   local pid=${TOUR_PIDS[-1]}
   kill -TERM "$pid" 2>/dev/null || true

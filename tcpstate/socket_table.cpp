@@ -280,10 +280,17 @@ Result<std::vector<SocketRow>> parse_proc_net_tcp(std::string_view text) {
   return rows;
 }
 
-std::string_view bpftrace_program() {
+std::string bpftrace_program(std::uint64_t netns_inode) {
   // One line per state change of a TCP socket (protocol 6); family 2 is
   // AF_INET. skaddr identifies the socket from its first to its last state.
-  return R"(tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
+  std::string filter = "args->protocol == 6";
+  if (netns_inode != 0) {
+    filter += " && ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum == " +
+              std::to_string(netns_inode);
+  }
+  // BEGIN runs once every probe is attached: "READY" says events are flowing
+  // ("Attaching 1 probe..." comes before the probe is really in place).
+  return "BEGIN { printf(\"READY\\n\"); }\ntracepoint:sock:inet_sock_set_state /" + filter + R"(/ {
   if (args->family == 2) {
     printf("T %llu %llx %s %u %s %u %d %d\n", nsecs, (uint64)args->skaddr, ntop(args->saddr), args->sport,
            ntop(args->daddr), args->dport, args->oldstate, args->newstate);

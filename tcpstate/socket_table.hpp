@@ -16,8 +16,8 @@ namespace socklab {
 
 /// One TCP socket as a source shows it, normalised: addresses as
 /// "127.0.0.1:8001" or "[::1]:8001" (IPv4-mapped IPv6 shown as IPv4, the
-/// wildcard as 0.0.0.0 or [::], an unknown port as "*"), states as
-/// DESIGN.md names them.
+/// wildcard as 0.0.0.0 or [::], an unknown port as "*"), states by the
+/// course's names (state_name).
 struct SocketRow {
   TcpState state = TcpState::closed;
   std::string local;
@@ -67,8 +67,13 @@ struct KernelTransition {
 };
 
 /// The bpftrace program that prints one line per transition, in the form
-/// parse_bpftrace_line reads: "T NSEC SKADDR SADDR SPORT DADDR DPORT OLD NEW".
-std::string_view bpftrace_program();
+/// parse_bpftrace_line reads: "T NSEC SKADDR SADDR SPORT DADDR DPORT OLD NEW",
+/// after one line "READY" once the probe is attached.
+/// The tracepoint fires for the sockets of every network namespace, while ss,
+/// netstat and /proc show only ours: with `netns_inode` (the inode number of
+/// /proc/self/ns/net; 0 for none) it keeps only the sockets of that namespace.
+/// Reading a socket's namespace needs the kernel's BTF (/sys/kernel/btf/vmlinux).
+std::string bpftrace_program(std::uint64_t netns_inode = 0);
 
 /// Parses one line of bpftrace_program()'s output; nothing for the other
 /// lines bpftrace prints ("Attaching 1 probe...", warnings). TCP_CLOSE

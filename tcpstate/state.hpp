@@ -30,7 +30,8 @@ inline constexpr std::array<TcpState, 11> all_states{
     TcpState::fin_wait_1, TcpState::fin_wait_2, TcpState::close_wait, TcpState::closing,
     TcpState::last_ack,   TcpState::time_wait,  TcpState::closed};
 
-/// "LISTEN", "SYN_RCVD", "FIN_WAIT_1", ... (DESIGN.md's names).
+/// "LISTEN", "SYN_RCVD", "FIN_WAIT_1", ...: the course's names, which every
+/// program and lesson uses (notes/tcp-states.md lists them).
 std::string_view state_name(TcpState state);
 
 /// Normalises any source's spelling: case is ignored, '-' and '_' are the

@@ -191,7 +191,12 @@ Result<std::unique_ptr<BpftraceProcess>> BpftraceProcess::start(double timeout_s
   if (pipe2(out, O_CLOEXEC) != 0) return R::failure(std::string("pipe: ") + std::strerror(errno));
   FILE* err = std::tmpfile();
   if (!err) return R::failure(std::string("tmpfile: ") + std::strerror(errno));
-  const std::string program(bpftrace_program());
+  // Only our network namespace's sockets, as ss shows, where the kernel lets
+  // bpftrace read a socket's namespace (BTF); every namespace's otherwise.
+  struct stat ns {};
+  const bool btf = stat("/sys/kernel/btf/vmlinux", &st) == 0;
+  const std::string program = bpftrace_program(
+      btf && stat("/proc/self/ns/net", &ns) == 0 ? static_cast<std::uint64_t>(ns.st_ino) : 0);
   pid_t pid = fork();
   if (pid < 0) return R::failure(std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
@@ -199,12 +204,16 @@ Result<std::unique_ptr<BpftraceProcess>> BpftraceProcess::start(double timeout_s
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(out[1], STDOUT_FILENO);
     dup2(fileno(err), STDERR_FILENO);
+    // A burst of connections on a busy machine can outrun bpftrace's reader:
+    // a larger ring (1024 pages per CPU, 4 MiB) keeps the kernel from
+    // dropping events before bpftrace prints them.
+    setenv("BPFTRACE_PERF_RB_PAGES", "1024", 0);
     execlp("bpftrace", "bpftrace", "-B", "line", "-e", program.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);
   std::unique_ptr<BpftraceProcess> self(new BpftraceProcess(pid, out[0]));
-  // Wait for "Attaching 1 probe..." (compiling and loading takes seconds).
+  // Wait for the BEGIN probe's "READY" (compiling and loading takes seconds).
   const double deadline = monotonic_seconds() + timeout_s;
   std::string seen;
   for (;;) {
@@ -231,7 +240,7 @@ Result<std::unique_ptr<BpftraceProcess>> BpftraceProcess::start(double timeout_s
     }
     if (n == 1) {
       if (c == '\n') {
-        if (seen.starts_with("Attaching")) break;
+        if (seen == "READY") break;
         seen.clear();
       } else {
         seen += c;

@@ -8,7 +8,6 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
 import bench  # noqa: E402
-from socklab_test import main  # noqa: E402
 
 # Prints its "listening on" line, then 1 MiB on each stream (a pipe holds
 # 64 KiB), then exits 0: it can only finish if someone reads both.
@@ -27,7 +26,3 @@ def test_a_server_that_prints_a_lot_is_not_blocked():
         assert server.stderr_tail().endswith("the last words\n")
     finally:
         server.stop()
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -1,9 +1,10 @@
 """Helpers for socklab's end-to-end tests: start the real binaries on loopback,
 read their "listening on" line, and bound every wait with a timeout.
 
-Each test script is a list of checks run by `main()`; a check is a function
-whose name starts with `test_`. A failing assert fails the script; `skip(why)`
-ends it with status 77, which meson reports as skipped.
+The tests are pytest modules (plain `test_` functions that assert). meson runs
+each file through tests/run_isolated.py, in a network namespace of its own, so
+the loopback ports and the socket table a test sees are its own. conftest.py
+kills, after each test, what the test started with `start_server` or `spawn`.
 """
 import os
 import re
@@ -13,7 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
+
+import pytest
 
 BUILD = os.environ.get("SOCKLAB_BUILD") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
@@ -24,13 +26,9 @@ DEFAULT_TIMEOUT = 20.0 * float(os.environ.get("SOCKLAB_TIMEOUT_SCALE", "1"))
 _started = []
 
 
-class SkipTest(Exception):
-    pass
-
-
 def skip(why):
-    """Ends the current test as skipped, saying why (see main)."""
-    raise SkipTest(why)
+    """Ends the current test as skipped, saying why (CI counts a skip as a failure)."""
+    pytest.skip(why)
 
 
 def binary(name):
@@ -59,6 +57,7 @@ class Server:
         m = re.match(r"^\[?(.*?)\]?:(\d+)$", address)
         self.host, self.port = m.group(1), int(m.group(2))
         self.lines = []
+        self.err_lines = []  # stderr lines read by wait_for_err_line
 
     def connect_host(self):
         """The address to dial: loopback when the server listens on the wildcard."""
@@ -90,6 +89,18 @@ class Server:
             if re.search(pattern, line):
                 return line
 
+    def wait_for_err_line(self, pattern, timeout=DEFAULT_TIMEOUT):
+        """Reads stderr lines until one matches `pattern`; stop() still returns them all."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            assert left > 0, f"no stderr line matching {pattern!r} within {timeout}s; saw {self.err_lines[-5:]}"
+            line = read_line(self.proc, left, stream=self.proc.stderr)
+            assert line is not None, f"server closed stderr before a line matching {pattern!r}"
+            self.err_lines.append(line)
+            if re.search(pattern, line):
+                return line
+
     def stop(self, sig=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
         """Sends `sig` and waits; returns (exit status, rest of stdout, stderr)."""
         if self.proc.poll() is None:
@@ -100,17 +111,19 @@ class Server:
             self.proc.kill()
             out, err = self.proc.communicate()
             raise AssertionError(f"server did not exit within {timeout}s of signal {sig}")
-        return self.proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+        err = "".join(line + "\n" for line in self.err_lines) + (err or b"").decode(errors="replace")
+        return self.proc.returncode, out.decode(errors="replace"), err
 
 
-def read_line(proc, timeout):
-    """One stdout line of `proc` within `timeout` seconds (None at EOF)."""
+def read_line(proc, timeout, stream=None):
+    """One line of `proc`'s stdout (or of `stream`) within `timeout` seconds (None at EOF)."""
     import selectors
+    stream = stream or proc.stdout
     sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
+    sel.register(stream, selectors.EVENT_READ)
     buf = b""
     deadline = time.monotonic() + timeout
-    fd = proc.stdout.fileno()
+    fd = stream.fileno()
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -186,6 +199,10 @@ class Terminal:
                 return
             self._chunks.append(chunk)
 
+    def so_far(self):
+        """What the program has drawn until now."""
+        return b"".join(list(self._chunks)).decode(errors="replace")
+
     def drawn(self, timeout=DEFAULT_TIMEOUT):
         self._reader.join(timeout)
         os.close(self._master)
@@ -239,48 +256,24 @@ def need_tool(name):
     return path
 
 
+def real_uid():
+    """Who really runs the tests: inside the user namespace that run_isolated.py
+    makes for an ordinary user we look like root, but are not."""
+    return int(os.environ.get("SOCKLAB_REAL_UID", os.geteuid()))
+
+
 def need_root():
-    if os.geteuid() != 0:
+    if real_uid() != 0:
         skip("needs root (network namespaces); CI runs as root")
 
 
-def main(module_globals):
-    """Runs every test_* function of the calling script in order. A test
-    that skips does not hide the others' results: the script counts as
-    skipped (exit 77) only when every test it ran skipped."""
-    tests = [(n, f) for n, f in module_globals.items() if n.startswith("test_") and callable(f)]
-    only = sys.argv[1:]
-    ran = failed = skipped = 0
-    reasons = []
-    for name, fn in tests:
-        if only and name not in only:
-            continue
-        ran += 1
-        started = time.monotonic()
-        try:
-            fn()
-            print(f"ok   {name} ({time.monotonic() - started:.2f}s)", flush=True)
-        except SkipTest as why:
-            skipped += 1
-            reasons.append(str(why))
-            print(f"skip {name}: {why}", flush=True)
-        except Exception:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            print(f"FAIL {name}", flush=True)
-            traceback.print_exc()
-    _cleanup()
-    if not failed and ran and skipped == ran:
-        print(f"SKIP: {'; '.join(sorted(set(reasons)))}", flush=True)
-        sys.exit(77)
-    print(f"{ran - failed - skipped} ok, {skipped} skipped, {failed} failed")
-    sys.exit(1 if failed else 0)
-
-
-def _cleanup():
-    for proc in _started:
+def cleanup():
+    """Kills every process started by start_server or spawn that still runs."""
+    while _started:
+        proc = _started.pop()
         if proc.poll() is None:
             proc.kill()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                pass
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass

@@ -27,8 +27,7 @@ def on(host, argv, name=NAME):
 
 
 def test_sendfile_between_two_hosts():
-    if os.geteuid() != 0:
-        t.skip("network namespaces need root; CI runs as root")
+    t.need_root()
     t.need_tool("ip")
     lab("up", NAME)
     work = tempfile.mkdtemp(prefix="socklab-lab-")
@@ -81,8 +80,7 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
     """With a rate limit, a transfer takes seconds; the cable is cut halfway:
     both sides give up within their idle timeout, leaving only the part file;
     with the cable back, the same sendfile resumes and completes."""
-    if os.geteuid() != 0:
-        t.skip("network namespaces need root; CI runs as root")
+    t.need_root()
     t.need_tool("ip")
     t.need_tool("tc")
     name = NAME + "c"
@@ -130,7 +128,3 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
         lab("down", name, check=False)
         shutil.rmtree(work, ignore_errors=True)
     assert f"{name}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
-
-
-if __name__ == "__main__":
-    t.main(globals())

@@ -1,14 +1,20 @@
 #!/usr/bin/env python3
-"""Runs every exercise of the given lessons and checks its expect block.
+"""Runs every exercise of one lesson and checks its expect block (pytest).
 
-    exercises_test.py BUILD_DIR LESSON.md...
+    SOCKLAB_LESSON=notes/tcp-handshake.md SOCKLAB_BUILD=build python3 -m pytest tests/notes/exercises_test.py
 
 Each exercise runs as `bash -e exercise.sh` in a fresh temporary directory,
 with the build's program folders first on PATH, stdin from /dev/null, stdout
 and stderr together in one file. It runs in its own session (process group):
 when it ends, or after TIMEOUT seconds, the whole group is killed, so a server
 it left in the background never outlives it. It passes when bash exits 0 and
-the output meets the expect block (see lessons.check_output).
+the output meets the expect block (see lessons.check_output). An exercise
+that cannot run here (the two-host lab needs root) says why and exits 77: it
+is reported as skipped, not passed.
+
+Each `sh broken` variant of an exercise runs the same way and must MISS its
+expect block: at least one expectation unmet (a failing command alone does not
+count: the check itself must notice what was broken).
 """
 import os
 import signal
@@ -18,11 +24,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lessons  # noqa: E402
 
 TIMEOUT = 60  # seconds per exercise; the slowest takes a few seconds
-PROGRAM_DIRS = ["tcp", "udp", "filexfer", "tcpstate"]
+PROGRAM_DIRS = ["tcp", "udp", "filexfer", "tcpstate", "notes/go"]
+SKIP = 77  # an exercise's exit status for "cannot run here"
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def kill_group(pgid):
@@ -34,14 +44,17 @@ def kill_group(pgid):
         return False
 
 
-def run(exercise, build):
-    """Runs one exercise: (problems, output, seconds)."""
+def run(exercise, build, script=None):
+    """Runs one exercise (or `script`, a broken variant of it): (problems, output, seconds).
+    For a broken variant, `problems` are the expectations its output missed."""
     env = dict(os.environ)
-    env["PATH"] = ":".join(str(build / d) for d in PROGRAM_DIRS) + ":" + env.get("PATH", "/usr/bin:/bin")
+    # The build's programs, then scripts/ for `lab` (the two-host lab).
+    env["PATH"] = ":".join([str(build / d) for d in PROGRAM_DIRS] + [str(SOURCE_ROOT / "scripts")]) + ":" + env.get(
+        "PATH", "/usr/bin:/bin")
     env["LC_ALL"] = "C.UTF-8"
     env["NO_COLOR"] = "1"
     with tempfile.TemporaryDirectory(prefix="socklab-exercise.") as tmp:
-        Path(tmp, "exercise.sh").write_text(exercise.script, encoding="utf-8")
+        Path(tmp, "exercise.sh").write_text(script or exercise.script, encoding="utf-8")
         out_path = Path(tmp, "output.txt")
         started = time.monotonic()
         problems = []
@@ -53,6 +66,13 @@ def run(exercise, build):
             except subprocess.TimeoutExpired:
                 status = None
                 problems.append(f"did not finish within {TIMEOUT} s")
+                # SIGTERM first: bash then runs the exercise's EXIT trap (the
+                # lab exercise removes its network namespaces there).
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    pass
             # Anything still running in the group (a server the exercise left
             # behind, or the whole exercise on a timeout) ends here.
             if kill_group(proc.pid) and status is not None:
@@ -61,51 +81,64 @@ def run(exercise, build):
                 proc.wait(timeout=10)
         seconds = time.monotonic() - started
         output = out_path.read_text(encoding="utf-8", errors="replace")
+    if status == SKIP:
+        return None, output, seconds
+    if script is not None:
+        return lessons.check_output(exercise.expect, output), output, seconds
     if status not in (None, 0):
         problems.append(f"bash exited with status {status} (a command failed; see the output)")
     problems += lessons.check_output(exercise.expect, output)
     return problems, output, seconds
 
 
-def main(argv):
-    if len(argv) < 3:
-        print(__doc__.strip(), file=sys.stderr)
-        return 2
-    build = Path(argv[1]).resolve()
-    for d in PROGRAM_DIRS[:2] + PROGRAM_DIRS[3:]:
-        if not (build / d).is_dir():
-            print(f"no {build / d}: is {build} a socklab build directory?", file=sys.stderr)
-            return 1
-    failed = total = 0
-    for lesson in argv[2:]:
-        name = Path(lesson).name
-        try:
-            found = lessons.exercises(lesson, name)
-        except lessons.LessonError as e:
-            print(f"FAIL {e}")
-            failed += 1
-            continue
-        if not found:
-            print(f"FAIL {name}: no exercises (every lesson ends with some)")
-            failed += 1
-        for n, exercise in enumerate(found, 1):
-            total += 1
-            problems, output, seconds = run(exercise, build)
-            where = f"{name} exercise {n} (line {exercise.line})"
-            if not problems:
-                print(f"ok   {where}  {seconds:.1f} s")
-                continue
-            failed += 1
-            print(f"FAIL {where}  {seconds:.1f} s")
-            for p in problems:
-                print(f"     - {p}")
-            print("     script:")
-            print("".join("       | " + l + "\n" for l in exercise.script.rstrip("\n").split("\n")), end="")
-            print("     output:")
-            print("".join("       | " + l + "\n" for l in output.rstrip("\n").split("\n")), end="")
-    print(f"{total} exercises, {failed} failed")
-    return 1 if failed else 0
+def lesson_path():
+    """The lesson under test: SOCKLAB_LESSON (meson sets it, one lesson per meson test)."""
+    return Path(os.environ["SOCKLAB_LESSON"]).resolve()
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+def build_dir():
+    return Path(os.environ.get("SOCKLAB_BUILD") or SOURCE_ROOT / "build").resolve()
+
+
+def _collect():
+    """(exercises, the LessonError) of the lesson under test, read once at collection."""
+    try:
+        return lessons.exercises(lesson_path(), lesson_path().name), None
+    except lessons.LessonError as e:
+        return [], e
+    except KeyError:
+        return [], None  # imported without a lesson (pytest over the folder): nothing to run
+
+
+FOUND, ERROR = _collect()
+EXERCISES = [pytest.param(e, id=f"exercise-{n}-line-{e.line}") for n, e in enumerate(FOUND, 1)]
+BROKEN = [pytest.param(e, script, id=f"exercise-{n}-broken-line-{line}")
+          for n, e in enumerate(FOUND, 1) for line, script in e.broken]
+
+
+def shown(title, text):
+    return f"{title}:\n" + "".join("  | " + line + "\n" for line in text.rstrip("\n").split("\n"))
+
+
+def test_the_lesson_has_exercises_and_a_broken_variant():
+    assert ERROR is None, str(ERROR)
+    assert FOUND, f"{lesson_path().name}: no exercises (every lesson ends with some)"
+    assert any(e.broken for e in FOUND), \
+        f"{lesson_path().name}: no ```sh broken variant (every lesson shows one of its checks failing)"
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_exercise(exercise):
+    problems, output, _ = run(exercise, build_dir())
+    if problems is None:
+        pytest.skip(output.strip().splitlines()[-1] if output.strip() else "exit 77")
+    assert not problems, "\n".join(["- " + p for p in problems] + [shown("script", exercise.script),
+                                                                  shown("output", output)])
+
+
+@pytest.mark.parametrize("exercise,script", BROKEN)
+def test_broken_variant_misses_its_expectations(exercise, script):
+    missed, output, _ = run(exercise, build_dir(), script)
+    if missed is None:
+        pytest.skip(output.strip().splitlines()[-1] if output.strip() else "exit 77")
+    assert missed, "its check passes, so it observes nothing that was broken\n" + shown("output", output)

@@ -67,7 +67,8 @@ def main(argv):
                         problems.append(f"{pages[0].name} lacks {w!r}")
 
         docs = [t for t in installed.values() if "/share/doc/socklab/notes/" in t]
-        for want in ["notes/README.md", "notes/tcp-states.md", "notes/zh/README.md", "notes/zh/tcp-states.md"]:
+        for want in ["notes/README.md", "notes/tcp-states.md", "notes/zh/README.md", "notes/zh/tcp-states.md",
+                     "notes/TEACHING.md", "notes/zh/TEACHING.md"]:
             if not any(t.endswith("/" + want) for t in docs):
                 problems.append(f"{want} is not installed under share/doc/socklab/")
         count = sum(1 for t in installed.values() if Path(dest + t).exists())
@@ -77,5 +78,5 @@ def main(argv):
     return 1 if problems else 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+def test_meson_install_puts_everything_in_place():
+    assert main(["install_test.py", os.environ["MESON"], os.environ["SOCKLAB_BUILD"]]) == 0  # problems printed above

@@ -2,8 +2,11 @@
 
 An exercise is a fenced block whose info string is `sh exercise`, followed
 (blank lines allowed between) by a fenced `expect` block: one Python regular
-expression per line. notes/README.md ("How the exercises work") describes the
-format for the people who write lessons.
+expression per line. After the expect block may come one or more `sh broken`
+blocks: the same exercise with one thing broken, whose output must MISS the
+expect block (a check that passes both ways observes nothing).
+notes/README.md ("How the exercises work") describes the format for the
+people who write lessons.
 """
 import re
 from dataclasses import dataclass, field
@@ -18,10 +21,37 @@ class Exercise:
     script: str
     expect: list = field(default_factory=list)  # the lines of the expect block
     expect_line: int = 0
+    broken: list = field(default_factory=list)  # (line, script) of each ```sh broken block
 
     def text(self):
-        """The block pair exactly as written (the in-step test compares these)."""
-        return "```sh exercise\n" + self.script + "```\n```expect\n" + "\n".join(self.expect) + "\n```\n"
+        """The blocks as written, shell comments left out: the Chinese twin translates
+        the comments and keeps the commands and expectations (the in-step test compares these)."""
+        parts = ["```sh exercise\n" + strip_comments(self.script) + "```\n```expect\n" + "\n".join(self.expect) + "\n```\n"]
+        for _, script in self.broken:
+            parts.append("```sh broken\n" + strip_comments(script) + "```\n")
+        return "".join(parts)
+
+
+def strip_comments(script):
+    """The script without its shell comments: whole `#` lines, and a `#` after a
+    blank outside quotes to the end of the line. Blank lines left are dropped."""
+    out = []
+    for line in script.split("\n"):
+        quote = None
+        cut = len(line)
+        for k, ch in enumerate(line):
+            if quote:
+                if ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "#" and (k == 0 or line[k - 1] in " \t"):
+                cut = k
+                break
+        kept = line[:cut].rstrip()
+        if kept:
+            out.append(kept)
+    return "".join(l + "\n" for l in out)
 
 
 class LessonError(Exception):
@@ -69,9 +99,23 @@ def exercises(path, name=None):
                     re.compile(pattern)
                 except re.error as err:
                     raise LessonError(f"{name}:{j + 2 + k}: not a regular expression: {err}")
-            found.append(Exercise(name, i + 1, "".join(b + "\n" for b in body), expect, j + 1))
+            exercise = Exercise(name, i + 1, "".join(b + "\n" for b in body), expect, j + 1)
+            # Any ```sh broken blocks right after the expect block belong to it.
+            while True:
+                k = after
+                while k < len(lines) and lines[k].strip() == "":
+                    k += 1
+                if k >= len(lines) or lines[k].strip() != FENCE + "sh broken":
+                    break
+                broken, after = _block(lines, k)
+                if not [b for b in broken if b.strip()]:
+                    raise LessonError(f"{name}:{k + 1}: the broken block is empty")
+                exercise.broken.append((k + 1, "".join(b + "\n" for b in broken)))
+            found.append(exercise)
         elif info == "expect":
             raise LessonError(f"{name}:{i + 1}: an ```expect block with no ```sh exercise before it")
+        elif info == "sh broken":
+            raise LessonError(f"{name}:{i + 1}: a ```sh broken block must follow an exercise's ```expect block")
         i = after
     return found
 

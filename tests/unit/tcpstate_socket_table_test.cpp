@@ -206,6 +206,18 @@ TEST_CASE("parse_bpftrace_line") {
     CHECK(bpftrace_program().find("sock:inet_sock_set_state") != std::string_view::npos);
     CHECK(bpftrace_program().find("\"T %llu %llx %s %u %s %u %d %d\\n\"") != std::string_view::npos);
   }
+  SUBCASE("it says READY once its probe is attached") {
+    CHECK(bpftrace_program().starts_with("BEGIN { printf(\"READY\\n\"); }\n"));
+    CHECK_FALSE(parse_bpftrace_line("READY"));
+  }
+  SUBCASE("with a namespace it keeps only that namespace's sockets") {
+    CHECK(bpftrace_program().find("inum") == std::string::npos);
+    CHECK(
+        bpftrace_program(4026531833)
+            .find(
+                "/args->protocol == 6 && ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum == "
+                "4026531833/") != std::string::npos);
+  }
 }
 
 TEST_CASE("SocketFilter") {

@@ -54,6 +54,20 @@ TEST_CASE("close_story") {
   }
 }
 
+TEST_CASE("story::shutdown_write") {
+  // Right after shutdown(SHUT_WR) the FIN may still be unacknowledged (or
+  // queued behind unsent data): the socket is in FIN_WAIT_1, not FIN_WAIT_2.
+  std::string_view s = socklab::story::shutdown_write;
+  SUBCASE("names FIN_WAIT_1 first, then FIN_WAIT_2 once the FIN is ACKed") {
+    auto one = s.find("FIN_WAIT_1");
+    auto two = s.find("FIN_WAIT_2");
+    REQUIRE(one != std::string_view::npos);
+    REQUIRE(two != std::string_view::npos);
+    CHECK(one < two);
+    CHECK(s.find("ACK", one) < two);
+  }
+}
+
 TEST_CASE("bytes_text") {
   CHECK(socklab::bytes_text(1) == "1 byte");
   CHECK(socklab::bytes_text(0) == "0 bytes");

@@ -11,7 +11,7 @@ import subprocess
 import threading
 import time
 
-from socklab_test import binary, main, recv_exactly, run, spawn, start_server, wait_until
+from socklab_test import binary, real_uid, recv_exactly, run, skip, spawn, start_server, wait_until
 from fx import workdir, sha, write
 
 SENDFILE = binary("sendfile")
@@ -172,8 +172,7 @@ def test_a_receiver_giving_up_mid_file_is_heard():
 
 
 def test_a_full_disk_refuses_or_discards_and_says_so():
-    if os.geteuid() != 0:
-        from socklab_test import skip
+    if real_uid() != 0:
         skip("needs root to mount a tiny tmpfs; CI runs as root")
     d = workdir()
     inbox = os.path.join(d, "in")
@@ -292,7 +291,3 @@ def test_the_real_sender_killed_twice_then_resumed():
     assert f"resuming at byte {kept}" in out, out
     assert os.listdir(os.path.join(d, "in")) == ["z.bin"]
     shutil.rmtree(d)
-
-
-if __name__ == "__main__":
-    main(globals())

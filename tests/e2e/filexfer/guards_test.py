@@ -7,7 +7,7 @@ import shutil
 import socket
 import struct
 
-from socklab_test import binary, main, recv_exactly, run, start_server
+from socklab_test import binary, recv_exactly, run, start_server
 from fx import workdir
 
 SENDFILE = binary("sendfile")
@@ -262,7 +262,3 @@ def test_max_transfers_and_idle_timeout():
     assert out.count("(idle timeout)") >= 2, out
     assert sorted(os.listdir(os.path.join(d, "in"))) == ["late.txt"]  # the holders sent nothing: no part
     shutil.rmtree(d)
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -9,7 +9,7 @@ import socket
 import struct
 import subprocess
 
-from socklab_test import Terminal, binary, main, run, start_server, wait_until
+from socklab_test import Terminal, binary, run, start_server, wait_until
 from fx import workdir, sha, write
 
 SENDFILE = binary("sendfile")
@@ -223,7 +223,3 @@ def test_a_progress_bar_on_a_terminal_only():
     assert r.returncode == 0 and r.stderr == b"", r.stderr
     server.stop()
     shutil.rmtree(d)
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -58,6 +58,14 @@ def hostile(kind, port, n):
     return name
 
 
+def established(port):
+    """The connections to `port` still open on the server's side (from /proc/net/tcp)."""
+    with open("/proc/net/tcp") as f:
+        rows = [line.split() for line in f.readlines()[1:]]
+    # local address is "0100007F:PORT" in hex; state 01 is ESTABLISHED, 08 CLOSE_WAIT
+    return [r for r in rows if int(r[1].split(":")[1], 16) == port and r[3] in ("01", "08")]
+
+
 def test_fifty_senders_a_third_hostile():
     work = tempfile.mkdtemp(prefix="socklab-soak-fx-")
     inbox = os.path.join(work, "in")
@@ -88,7 +96,9 @@ def test_fifty_senders_a_third_hostile():
         th.join(30)
     for out, err, code in results:
         assert code == 0, err.decode()
-    time.sleep(0.5)  # the hostile senders have all closed: let the receiver see their ends
+    # The hostile senders have all closed: wait until the receiver has seen
+    # their ends too (this test's network namespace holds no other sockets).
+    t.wait_until(lambda: not established(server.port), timeout=30, what="every connection closed")
     status, out, err = server.stop()
     assert status == 0, err
     names = os.listdir(inbox)
@@ -127,7 +137,3 @@ def test_sigterm_in_the_middle():
             with open(os.path.join(inbox, name), "rb") as f, open(big, "rb") as g:
                 assert f.read() == g.read()
     shutil.rmtree(work)
-
-
-if __name__ == "__main__":
-    t.main(globals())

@@ -280,7 +280,3 @@ def test_sigterm_in_the_middle_of_the_load_exits_0():
     assert status == 0, f"tcp-server exited {status} on SIGTERM mid-load: {err_text[-2000:]}"
     assert "ERROR: AddressSanitizer" not in err_text, err_text[-3000:]
     print(f"soak tcp: SIGTERM with 1200 connections busy -> exit 0 in {took:.2f} s", flush=True)
-
-
-if __name__ == "__main__":
-    t.main(globals())

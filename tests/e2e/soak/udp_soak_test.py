@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from multiprocessing import Process
+from multiprocessing import Event, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import socklab_test as t  # noqa: E402
@@ -36,8 +36,9 @@ def rss_kib(pid):
     return 0
 
 
-def flood(port, seconds, seed):
-    """Random garbage from many sockets, bounded by time and by count."""
+def flood(port, seconds, seed, started=None):
+    """Random garbage from many sockets, bounded by time and by count; sets
+    `started` once the first thousand datagrams are out."""
     rng = random.Random(seed)
     socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(SOCKETS_PER_FLOODER)]
     blob = os.urandom(65507)
@@ -50,6 +51,8 @@ def flood(port, seconds, seed):
             socks[i % len(socks)].sendto(blob[:size], ("127.0.0.1", port))
         except OSError:
             pass  # ENOBUFS and the like: the flood goes on
+        if i == 1000 and started is not None:
+            started.set()
     for s in socks:
         s.close()
 
@@ -65,11 +68,12 @@ def test_flood_while_probing():
     server = t.start_server("udp-server", "-q", "--max-peers", "100")
     pid = server.proc.pid
     idle_rss = rss_kib(pid)
-    flooders = [Process(target=flood, args=(server.port, SECONDS, seed)) for seed in range(FLOODERS)]
+    started = [Event() for _ in range(FLOODERS)]
+    flooders = [Process(target=flood, args=(server.port, SECONDS, seed, started[seed])) for seed in range(FLOODERS)]
     for p in flooders:
         p.start()
     try:
-        time.sleep(0.3)
+        assert all(e.wait(30) for e in started), "the flooders did not start within 30 s"
         during = probe(server, 2000)
         peak_rss = rss_kib(pid)
         assert server.proc.poll() is None, "udp-server died under the flood"
@@ -92,16 +96,13 @@ def test_flood_while_probing():
 
 def test_sigterm_in_the_middle_of_the_flood():
     server = t.start_server("udp-server")
-    flooders = [Process(target=flood, args=(server.port, 2, seed)) for seed in range(2)]
+    started = [Event() for _ in range(2)]
+    flooders = [Process(target=flood, args=(server.port, 2, seed, started[seed])) for seed in range(2)]
     for p in flooders:
         p.start()
-    time.sleep(0.5)
+    assert all(e.wait(30) for e in started), "the flooders did not start within 30 s"
     status, out, err = server.stop()
     for p in flooders:
         p.join(30)
     assert status == 0, err
     assert "stopped; datagrams:" in out, out
-
-
-if __name__ == "__main__":
-    t.main(globals())

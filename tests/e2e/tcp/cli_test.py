@@ -3,7 +3,7 @@
 bad arguments exit 2 with a one-line message naming what was wrong."""
 import re
 
-from socklab_test import binary, main, run
+from socklab_test import binary, run
 
 
 def test_help_exits_zero_and_names_the_lesson():
@@ -43,7 +43,3 @@ def test_bad_arguments_exit_2_with_a_message():
         assert err.startswith(argv[0] + ": "), (argv, err)
         assert expected in err, (argv, err)
         assert r.stdout == b""
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import threading
 
-from socklab_test import binary, connect, main, recv_exactly, run, spawn, start_server
+from socklab_test import binary, connect, recv_exactly, run, spawn, start_server
 
 
 def client(*args, input=b"", timeout=30):
@@ -194,6 +194,3 @@ def test_server_that_closes_at_once_ends_the_client_quietly():
             assert "stdin" not in err, err
             assert proc.returncode == 0 or err.strip() == "tcp-client: read: Connection reset by peer", err
     server.stop()
-
-if __name__ == "__main__":
-    main(globals())

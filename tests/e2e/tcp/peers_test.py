@@ -5,7 +5,7 @@ import os
 import re
 import socket
 
-from socklab_test import binary, main, need_tool, recv_until_eof, run, spawn, start_server, wait_until
+from socklab_test import binary, need_tool, recv_until_eof, run, spawn, start_server, wait_until
 
 
 def test_netcat_client_gets_its_echo():
@@ -67,7 +67,3 @@ def test_tcp_client_load_against_socat_echo():
     echo.wait(timeout=5)
     assert r.returncode == 0, r.stderr
     assert re.search(rb"^80 round trips", r.stdout, re.M), r.stdout
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -1,7 +1,7 @@
 """tcpstate demo --json observes every state it holds; the diagram draws."""
 import json
 
-from socklab_test import binary, main, run
+from socklab_test import binary, run
 
 TCPSTATE = binary("tcpstate")
 EIGHT = {"LISTEN", "SYN_SENT", "SYN_RCVD", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "TIME_WAIT"}
@@ -43,7 +43,3 @@ def test_diagram_highlights_on_a_pipe():
     assert r.returncode == 0
     text = r.stdout.decode()
     assert ">FIN_WAIT_1<" in text and ">ESTABLISHED<" in text and ">LISTEN<" not in text
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -5,50 +5,84 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 import time
 
-from socklab_test import Terminal, binary, main, need_tool, run, skip, spawn
+from socklab_test import Terminal, binary, need_tool, read_line, real_uid, run, skip, spawn, wait_until
 
 TCPSTATE = binary("tcpstate")
-PAUSE = 0.6  # seconds each state is held: several polls at 50 ms
+CLEAR = "\x1b[H\x1b[2J"  # how the live view starts each screen
 
 
 def held_connection():
-    """Listener + client + accepted socket, the client closing first with pauses."""
+    """A listener on a free port: (socket, port)."""
     lsock = socket.socket()
     lsock.bind(("127.0.0.1", 0))
     lsock.listen(1)
     return lsock, lsock.getsockname()[1]
 
 
+class Watcher:
+    """`tcpstate watch --json` running; reads its lines as they come."""
+
+    def __init__(self, source, port, *extra):
+        self.proc = spawn([TCPSTATE, "watch", "--source", source, "--port", str(port), "--interval", "50",
+                           "--duration", "30", "--json", *extra])
+        self.seen = []
+
+    def wait_for(self, what, predicate, timeout=10):
+        """Reads lines until one transition satisfies `predicate`; returns it."""
+        for t in self.seen:
+            if predicate(t):
+                return t
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = read_line(self.proc, deadline - time.monotonic())
+            assert line is not None, f"watch ended before {what}; saw {self.seen}"
+            self.seen.append(json.loads(line))
+            if predicate(self.seen[-1]):
+                return self.seen[-1]
+        raise AssertionError(f"watch did not report {what} within {timeout}s; saw {self.seen}")
+
+    def stop(self):
+        """SIGTERM ends watch cleanly (exit 0); returns every transition it reported."""
+        self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=20)
+        assert self.proc.returncode == 0, err.decode()
+        self.seen += [json.loads(line) for line in out.decode().splitlines()]
+        return self.seen
+
+
 def watch_source(source):
+    """The client closes first; each step waits until watch has reported the
+    state the step before it produced, so every state is held long enough."""
     lsock, port = held_connection()
-    watcher = spawn([TCPSTATE, "watch", "--source", source, "--port", str(port), "--interval", "50",
-                     "--duration", str(6 * PAUSE + 2), "--json"])
-    time.sleep(PAUSE + 0.5)  # let the watcher take its first snapshot
+    watcher = Watcher(source, port)
+    watcher.wait_for("the listener", lambda t: t["to"] == "LISTEN")
     client = socket.create_connection(("127.0.0.1", port), timeout=5)
     server, _ = lsock.accept()
     me = f"127.0.0.1:{client.getsockname()[1]}"
-    time.sleep(PAUSE)
+    mine = lambda state: lambda t: t["local"] == me and t["to"] == state  # noqa: E731
+    peer = lambda state: lambda t: t["remote"] == me and t["to"] == state  # noqa: E731
+    watcher.wait_for("the client ESTABLISHED", mine("ESTABLISHED"))
+    watcher.wait_for("the server ESTABLISHED", peer("ESTABLISHED"))
     client.shutdown(socket.SHUT_WR)      # client FIN_WAIT_2, server CLOSE_WAIT
-    time.sleep(PAUSE)
-    server.close()                       # client TIME_WAIT
-    time.sleep(PAUSE)
+    watcher.wait_for("the client in FIN_WAIT_2", mine("FIN_WAIT_2"))
+    watcher.wait_for("the server in CLOSE_WAIT", peer("CLOSE_WAIT"))
+    server.close()                       # client TIME_WAIT, server gone
+    watcher.wait_for("the client in TIME_WAIT", mine("TIME_WAIT"))
+    watcher.wait_for("the server socket gone", peer(None))
     client.close()
-    out, err = watcher.communicate(timeout=20)
-    assert watcher.returncode == 0, err.decode()
-    seen = [json.loads(line) for line in out.decode().splitlines()]
-    mine = [t["to"] for t in seen if t["local"] == me and not t["queues_only"]]
-    peer = [t["to"] for t in seen if t["remote"] == me and not t["queues_only"]]
+    seen = watcher.stop()
     assert all(t["source"] == source for t in seen), seen
     # SYN_SENT, SYN_RCVD, FIN_WAIT_1 and LAST_ACK each last until one ACK
     # arrives: microseconds on loopback, so a poll catches them only sometimes.
     fleeting = {"SYN_SENT", "SYN_RCVD", "FIN_WAIT_1", "LAST_ACK"}
-    mine = [s for s in mine if s not in fleeting]
-    peer = [s for s in peer if s not in fleeting]
+    mine = [t["to"] for t in seen if t["local"] == me and not t["queues_only"] and t["to"] not in fleeting]
+    peer = [t["to"] for t in seen if t["remote"] == me and not t["queues_only"] and t["to"] not in fleeting]
     assert mine[:3] == ["ESTABLISHED", "FIN_WAIT_2", "TIME_WAIT"], (source, mine)
     assert peer[:3] == ["ESTABLISHED", "CLOSE_WAIT", None], (source, peer)
     listening = [t for t in seen if t["to"] == "LISTEN"]
@@ -84,19 +118,17 @@ def test_watch_reports_queues_that_change():
     """Bytes that arrived but were not read show as Recv-Q on the reader's
     socket, without any change of state: the sliding-window lesson."""
     lsock, port = held_connection()
-    watcher = spawn([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--interval", "50",
-                     "--duration", "2", "--json"])
-    time.sleep(0.5)
+    watcher = Watcher("proc", port)
+    watcher.wait_for("the listener", lambda t: t["to"] == "LISTEN")
     client = socket.create_connection(("127.0.0.1", port), timeout=5)
     server, _ = lsock.accept()
     me = f"127.0.0.1:{client.getsockname()[1]}"
-    time.sleep(0.3)
+    watcher.wait_for("the server ESTABLISHED", lambda t: t["remote"] == me and t["to"] == "ESTABLISHED")
     client.sendall(b"x" * 1000)  # the server never reads them
-    out, err = watcher.communicate(timeout=20)
-    assert watcher.returncode == 0, err.decode()
-    seen = [json.loads(line) for line in out.decode().splitlines()]
-    reader = [t for t in seen if t["remote"] == me and t["queues_only"]]
-    assert reader and reader[-1]["to"] == "ESTABLISHED" and reader[-1]["recv_q"] == 1000, seen
+    unread = watcher.wait_for("1000 bytes in the server's Recv-Q",
+                              lambda t: t["remote"] == me and t["queues_only"] and t["recv_q"] == 1000)
+    assert unread["to"] == "ESTABLISHED", unread
+    watcher.stop()
     for s in (client, server, lsock):
         s.close()
 
@@ -108,17 +140,26 @@ def live_screens(*extra, env=None):
     lsock, port = held_connection()
     terminal = Terminal()
     watcher = subprocess.Popen([TCPSTATE, "watch", "--source", "proc", "--port", str(port), "--interval", "50",
-                                "--duration", "2.5", *extra], stdout=terminal.fd, stderr=subprocess.PIPE, env=env)
+                                "--duration", "30", *extra], stdout=terminal.fd, stderr=subprocess.PIPE, env=env)
     terminal.opened()
-    time.sleep(0.5)
+    wait_until(lambda: f"127.0.0.1:{port}" in terminal.so_far(), timeout=10, what="the first screen")
     client = socket.create_connection(("127.0.0.1", port), timeout=5)
     server, _ = lsock.accept()
     me = f"127.0.0.1:{client.getsockname()[1]}"
+    # Done once a screen shows both ends ESTABLISHED.
+    listener = f"127.0.0.1:{port}"
+
+    def both_established():
+        rows = {tuple(line.split()[:3]) for line in terminal.so_far().split(CLEAR)[-1].splitlines()}
+        return ("ESTABLISHED", me, listener) in rows and ("ESTABLISHED", listener, me) in rows
+
+    wait_until(both_established, timeout=10, what="a screen with both ends ESTABLISHED")
+    watcher.send_signal(signal.SIGTERM)
     _, err = watcher.communicate(timeout=20)
     assert watcher.returncode == 0, err.decode()
     for s in (client, server, lsock):
         s.close()
-    return terminal.drawn().split("\x1b[H\x1b[2J"), me, port
+    return terminal.drawn().split(CLEAR), me, port
 
 
 def test_watch_live_view_on_a_terminal():
@@ -155,7 +196,8 @@ def test_snapshot_matches_ss():
     client = socket.create_connection(("127.0.0.1", port), timeout=5)
     server, _ = lsock.accept()
     client.shutdown(socket.SHUT_WR)
-    time.sleep(0.1)
+    wait_until(lambda: "FIN-WAIT-2" in run(["ss", "-tanH", f"sport = :{port} or dport = :{port}"]).stdout.decode(),
+               timeout=10, what="the client in FIN_WAIT_2")
     r = run([TCPSTATE, "snapshot", "--port", str(port)])
     assert r.returncode == 0, r.stderr
     ours = sorted(tuple(line.split()[i] for i in (0, 3, 4)) for line in r.stdout.decode().splitlines()[1:])
@@ -189,7 +231,7 @@ def test_missing_source_names_the_alternatives():
 
 
 def test_bpftrace_needs_root():
-    if os.geteuid() != 0:
+    if real_uid() != 0:
         r = run([TCPSTATE, "watch", "--source", "bpftrace", "--duration", "0.1"])
     else:
         need_tool("setpriv")
@@ -218,7 +260,3 @@ def test_bad_command_line():
     assert run([TCPSTATE, "diagram", "--highlight", "WAITING"]).returncode == 2
     r = run([TCPSTATE, "watch", "--host", "example", "--duration", "0.1"])
     assert r.returncode == 1 and r.stderr.decode() == "tcpstate: --host: 'example' is not an IP address\n", r.stderr
-
-
-if __name__ == "__main__":
-    main(globals())

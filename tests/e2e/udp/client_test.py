@@ -7,7 +7,7 @@ import re
 import socket
 import subprocess
 
-from socklab_test import binary, main, need_tool, run, spawn, start_server, wait_until
+from socklab_test import binary, need_tool, run, spawn, start_server, wait_until
 
 CLIENT = binary("udp-client")
 
@@ -129,7 +129,3 @@ def test_bad_command_lines():
         err = r.stderr.decode().splitlines()[0]  # the one-line error (a --help hint may follow)
         assert err.startswith("udp-client: "), (args, err)
         assert message.lower() in err.lower(), (args, err)
-
-
-if __name__ == "__main__":
-    main(globals())

@@ -6,7 +6,7 @@ import re
 import socket
 import time
 
-from socklab_test import binary, main, run, start_server
+from socklab_test import binary, run, start_server
 
 CLIENT = binary("udp-client")
 
@@ -115,7 +115,3 @@ def test_bad_command_lines():
         assert r.returncode == 2, (args, r.stderr)
         err = r.stderr.decode().splitlines()[0]  # the one-line error (a --help hint may follow)
         assert err.startswith("udp-relay: "), err
-
-
-if __name__ == "__main__":
-    main(globals())

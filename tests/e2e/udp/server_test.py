@@ -5,7 +5,7 @@ import re
 import socket
 import threading
 
-from socklab_test import main, need_tool, run, start_server, wait_until
+from socklab_test import need_tool, run, start_server, wait_until
 
 
 def udp_socket(family=socket.AF_INET, timeout=5):
@@ -156,7 +156,3 @@ def test_workers_share_the_port():
     status, out, _ = server.stop()
     assert status == 0
     assert re.search(r"^stopped; datagrams: 40 from 40 peers", out, re.M), out
-
-
-if __name__ == "__main__":
-    main(globals())
