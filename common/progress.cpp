@@ -1,5 +1,6 @@
 #include "common/progress.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace socklab {
@@ -24,7 +25,8 @@ std::string Progress::line(const std::string& label, std::uint64_t done, std::ui
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
   const double fraction = total ? static_cast<double>(done) / static_cast<double>(total) : 1.0;
   constexpr int width = 20;
-  const int filled = static_cast<int>(fraction * width);
+  // More bytes than announced (a file that grew) fills the bar, never more.
+  const int filled = std::clamp(static_cast<int>(fraction * width), 0, width);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.append(static_cast<std::size_t>(width - filled), '.');
   char eta[32] = "";

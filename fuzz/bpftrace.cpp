@@ -3,7 +3,6 @@
 // Property beyond "no crash": a line accepted has both states among the 11
 // names and normalised addresses that agree with the ports; formatting the
 // accepted transition back into a line parses to the same transition.
-// fuzz-links: tcpstate/socket_table.cpp tcpstate/state.cpp
 
 #include <cstddef>
 #include <cstdint>

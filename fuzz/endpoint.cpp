@@ -3,7 +3,6 @@
 // Property beyond "no crash": anything accepted formats back to text (IPv6 in
 // brackets) that parses to the same HostPort; a peer's port is never 0 (the
 // programs' default ports are 1-65535); a rejection carries a non-empty reason.
-// fuzz-links: common/endpoint.cpp
 
 #include <cstddef>
 #include <cstdint>

@@ -8,7 +8,6 @@
 // An accepted path is relative, at most 4095 bytes and 64 components, and
 // every component is an accepted name.
 // A refusal always names the guard ("name: ..." or "path: ...").
-// fuzz-links: filexfer/guards.cpp
 
 #include <algorithm>
 #include <clocale>

@@ -2,7 +2,6 @@
 // sends (recvfile: hello, file header, trailer; sendfile: answer, verdict).
 // Property beyond "no crash": whatever decodes encodes back to exactly the
 // bytes it used (parse(encode(x)) == x), and never uses more bytes than given.
-// fuzz-links: filexfer/protocol.cpp
 
 #include <cstddef>
 #include <cstdint>

@@ -5,7 +5,6 @@
 // Property beyond "no crash": a decoded segment's payload fits in the wire
 // length; relative numbers of a handshake start at 0; every line has a
 // connection and a JSON form that names it; the view's text ends in '\n'.
-// fuzz-links: tcpstate/segment.cpp tcpstate/ladder.cpp tcpstate/ladder_view.cpp tcpstate/state.cpp
 
 #include <cstddef>
 #include <cstdint>

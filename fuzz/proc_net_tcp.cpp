@@ -3,7 +3,6 @@
 // names, addresses normalised ("IP:PORT", IPv6 in brackets, "*" for port 0,
 // no scope id) that normalise to themselves and agree with the port numbers,
 // and there is at most one row per input line; a rejection says why.
-// fuzz-links: tcpstate/socket_table.cpp tcpstate/state.cpp
 
 #include <cstddef>
 #include <cstdint>

@@ -3,7 +3,6 @@
 // Property beyond "no crash": a decoded header encodes back to the same first
 // 20 bytes; decode(encode(h)) == h; the statistics stay consistent (received
 // never exceeds sent, lost + received == sent).
-// fuzz-links: udp/probe.cpp common/stats.cpp
 
 #include <cstddef>
 #include <cstdint>

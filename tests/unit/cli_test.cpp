@@ -1,0 +1,177 @@
+#include "common/cli.hpp"
+
+#include <doctest/doctest.h>
+
+#include <initializer_list>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "socklab_version.hpp"
+
+using socklab::CommonFlags;
+using socklab::Family;
+
+namespace {
+
+// What parse_command_line returned and printed for one command line.
+struct Parsed {
+  std::optional<int> status;
+  std::string out, err;
+};
+
+// Runs parse_command_line on "prog ARGS..." with std::cout and std::cerr
+// captured (CLI11 prints --help and --version to std::cout).
+Parsed parse(CLI::App& app, std::initializer_list<std::string> args) {
+  std::vector<std::string> words{"prog"};
+  words.insert(words.end(), args);
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  std::ostringstream out, err;
+  auto* old_out = std::cout.rdbuf(out.rdbuf());
+  auto* old_err = std::cerr.rdbuf(err.rdbuf());
+  Parsed p;
+  p.status = socklab::parse_command_line(app, static_cast<int>(argv.size()), argv.data());
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  p.out = out.str();
+  p.err = err.str();
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("parse_command_line") {
+  CLI::App app("a test program", "prog");
+  CommonFlags flags;
+  socklab::add_common_flags(app, flags);
+
+  SUBCASE("returns nothing to go on when the line is good") {
+    auto p = parse(app, {"--trace", "-q"});
+    CHECK_FALSE(p.status);
+    CHECK(flags.trace);
+    CHECK(flags.quiet);
+    CHECK(p.out.empty());
+    CHECK(p.err.empty());
+  }
+  SUBCASE("leaves the flags off when they are not given") {
+    CHECK_FALSE(parse(app, {}).status);
+    CHECK_FALSE(flags.trace);
+    CHECK_FALSE(flags.quiet);
+  }
+  SUBCASE("takes --quiet as the long name of -q") {
+    CHECK_FALSE(parse(app, {"--quiet"}).status);
+    CHECK(flags.quiet);
+  }
+  SUBCASE("prints the version on stdout and returns 0") {
+    auto p = parse(app, {"--version"});
+    CHECK(p.status == 0);
+    CHECK(p.out == "prog (socklab) " SOCKLAB_VERSION "\n");
+    CHECK(p.err.empty());
+  }
+  SUBCASE("prints the help on stdout and returns 0") {
+    auto p = parse(app, {"--help"});
+    CHECK(p.status == 0);
+    CHECK(p.out.rfind("a test program\nUsage: prog [OPTIONS]", 0) == 0);
+    CHECK(p.out.find("--trace") != std::string::npos);
+    CHECK(p.out.find("print every socket step to stderr, with the Go and C call it matches") !=
+          std::string::npos);
+    CHECK(p.err.empty());
+  }
+  SUBCASE("returns 2 and names the program for an unknown option") {
+    auto p = parse(app, {"--bogus"});
+    CHECK(p.status == 2);
+    CHECK(p.out.empty());
+    CHECK(p.err ==
+          "prog: The following argument was not expected: --bogus\n"
+          "Run 'prog --help' for the options.\n");
+  }
+}
+
+TEST_CASE("add_family_flags") {
+  CLI::App app("a test program", "prog");
+  Family family = Family::any;
+  socklab::add_family_flags(app, family);
+
+  SUBCASE("leaves the family alone without -4 or -6") {
+    CHECK_FALSE(parse(app, {}).status);
+    CHECK(family == Family::any);
+  }
+  SUBCASE("-4 asks for IPv4") {
+    CHECK_FALSE(parse(app, {"-4"}).status);
+    CHECK(family == Family::v4);
+  }
+  SUBCASE("-6 asks for IPv6") {
+    CHECK_FALSE(parse(app, {"-6"}).status);
+    CHECK(family == Family::v6);
+  }
+  SUBCASE("refuses -4 with -6") {
+    auto p = parse(app, {"-4", "-6"});
+    CHECK(p.status == 2);
+    CHECK(p.err == "prog: -4 excludes -6\nRun 'prog --help' for the options.\n");
+  }
+}
+
+TEST_CASE("add_listen_option") {
+  CLI::App app("a test program", "prog");
+  std::string listen = "8001";
+  socklab::add_listen_option(app, listen);
+
+  SUBCASE("keeps the default when not given") {
+    CHECK_FALSE(parse(app, {}).status);
+    CHECK(listen == "8001");
+  }
+  SUBCASE("takes -l HOST:PORT") {
+    CHECK_FALSE(parse(app, {"-l", "127.0.0.1:0"}).status);
+    CHECK(listen == "127.0.0.1:0");
+  }
+  SUBCASE("takes --listen [IPv6]:PORT") {
+    CHECK_FALSE(parse(app, {"--listen", "[::1]:9000"}).status);
+    CHECK(listen == "[::1]:9000");
+  }
+  SUBCASE("refuses a bad address with the parser's reason and exit 2") {
+    auto p = parse(app, {"-l", "70000"});
+    CHECK(p.status == 2);
+    CHECK(p.err ==
+          "prog: --listen: port 70000 is out of range (0-65535)\n"
+          "Run 'prog --help' for the options.\n");
+  }
+  SUBCASE("shows the default and the form in the help") {
+    auto p = parse(app, {"--help"});
+    CHECK(p.status == 0);
+    CHECK(p.out.find("address to listen on, [HOST:]PORT (port 0: any free port)") != std::string::npos);
+    CHECK(p.out.find("  -l,--listen TEXT:[HOST:]PORT=8001\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("listen_validator") {
+  const CLI::Validator v = socklab::listen_validator();
+  auto check = [&v](std::string text) { return v(text); };
+  SUBCASE("accepts a bare port, port 0 and HOST:PORT") {
+    CHECK(check("8001") == "");
+    CHECK(check("0") == "");
+    CHECK(check("0.0.0.0:8001") == "");
+    CHECK(check("[::]:0") == "");
+  }
+  SUBCASE("rejects with the parser's reason") {
+    CHECK(check("") == "empty address");
+    CHECK(check("host:") == "missing port after ':' in 'host:'");
+    CHECK(check("host:x1") == "port 'x1' is not a number");
+  }
+}
+
+TEST_CASE("peer_validator") {
+  const CLI::Validator v = socklab::peer_validator();
+  auto check = [&v](std::string text) { return v(text); };
+  SUBCASE("accepts HOST, HOST:PORT and [IPv6]:PORT") {
+    CHECK(check("localhost") == "");
+    CHECK(check("127.0.0.1:8001") == "");
+    CHECK(check("[::1]:8001") == "");
+  }
+  SUBCASE("rejects port 0, which no peer listens on") {
+    CHECK(check("localhost:0") == "port 0 cannot be a peer's port (use 1-65535)");
+  }
+  SUBCASE("rejects a missing host") { CHECK(check(":8001") == "empty host in ':8001'"); }
+}
