@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -186,9 +187,18 @@ class Workers {
     auto done = std::make_shared<std::atomic<bool>>(false);
     try {
       threads_.push_back({std::thread([this, &receiver, fd, peer, over_limit, allowed_peer, done] {
-                            receiver.serve(fd, peer, over_limit, allowed_peer);
+                            // serve() owns and closes a duplicate; `fd` stays open until
+                            // it leaves fds_, so accept() cannot give its number to a new
+                            // connection while stop_all() may still shut it down.
+                            const int own = ::dup(fd);
+                            if (own >= 0) {
+                              receiver.serve(own, peer, over_limit, allowed_peer);
+                            } else {
+                              log_.log("close " + peer + " (dup: " + std::strerror(errno) + ")");
+                            }
                             std::lock_guard lock(mutex_);
                             fds_.erase(fd);
+                            ::close(fd);
                             done->store(true);
                           }),
                           done});
