@@ -166,17 +166,20 @@ def test_between_two_namespaces_over_veth():
             assert server.stdout.readline().startswith(b"listening on")
             lad = subprocess.Popen(["ip", "netns", "exec", a, TCPSTATE, "ladder", "--interface", "lad0", "--json",
                                     "--port", "8001", "--duration", "20"], stdout=subprocess.PIPE)
-            # Wait until the capture is open: a probe connection's SYN shows up.
-            first = None
+            # Wait until the capture is open: a probe connection's SYN shows up. A capture that opened in the
+            # middle of a probe sees only that probe's later segments; the next probe's SYN is then captured.
+            seen = []
             for _ in range(40):
                 subprocess.run(["ip", "netns", "exec", a, binary("tcp-client"), "10.99.0.2:8001"], input=b"",
                                capture_output=True, timeout=20)
                 try:
-                    first = read_line(lad, 0.5)
+                    while (line := read_line(lad, 0.5)) is not None:
+                        seen.append(json.loads(line))
+                except AssertionError:  # nothing more within 0.5 s
+                    pass
+                if any(s["flags"] == "SYN" for s in seen):
                     break
-                except AssertionError:  # not capturing yet: probe again
-                    continue
-            assert first and json.loads(first)["flags"] == "SYN"
+            assert any(s["flags"] == "SYN" and s["server"] == "10.99.0.2:8001" for s in seen), seen
             subprocess.run(["ip", "netns", "exec", a, binary("tcp-client"), "10.99.0.2:8001"], input=b"hi\n",
                            capture_output=True, timeout=20, check=True)
             lad.terminate()
