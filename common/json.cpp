@@ -5,6 +5,10 @@
 
 namespace socklab {
 
+std::string json_text(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 std::string json_quote(std::string_view text) {
   std::string out = "\"";
   for (unsigned char c : text) {

@@ -5,7 +5,17 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 namespace socklab {
+
+/// A JSON value whose keys keep the order they were added in, so --json
+/// lines read like the text output.
+using Json = nlohmann::ordered_json;
+
+/// `value` as one line of JSON text. Bytes that are not UTF-8 (a file name
+/// from a hostile peer) become U+FFFD instead of passing through.
+std::string json_text(const Json& value);
 
 /// Builds one flat JSON object: JsonLine().add("sent", 10).str() == {"sent":10}
 class JsonLine {

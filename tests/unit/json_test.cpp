@@ -12,3 +12,8 @@ TEST_CASE("JsonLine") {
     CHECK(socklab::json_quote("a\"b\\c\n\x01") == R"("a\"b\\c\n\u0001")");
   }
 }
+
+TEST_CASE("json_text keeps key order and replaces bytes that are not UTF-8") {
+  const socklab::Json line = {{"name", std::string("a\xff" "b")}, {"size", 3}};
+  CHECK(socklab::json_text(line) == "{\"name\":\"a\xef\xbf\xbd" "b\",\"size\":3}");
+}
