@@ -14,6 +14,10 @@ TEST_CASE("JsonLine") {
 }
 
 TEST_CASE("json_text keeps key order and replaces bytes that are not UTF-8") {
-  const socklab::Json line = {{"name", std::string("a\xff" "b")}, {"size", 3}};
-  CHECK(socklab::json_text(line) == "{\"name\":\"a\xef\xbf\xbd" "b\",\"size\":3}");
+  const socklab::Json line = {{"name", std::string("a\xff"
+                                                   "b")},
+                              {"size", 3}};
+  CHECK(socklab::json_text(line) ==
+        "{\"name\":\"a\xef\xbf\xbd"
+        "b\",\"size\":3}");
 }
