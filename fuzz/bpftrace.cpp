@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "fuzz/tcpstate_check.hpp"
+#include "tcpstate/bpftrace_source.hpp"
 
 namespace {
 

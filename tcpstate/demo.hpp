@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <iosfwd>
 #include <string>
 
+#include "common/trace.hpp"
 #include "tcpstate/watcher.hpp"
 
 namespace socklab {
@@ -19,14 +21,16 @@ struct DemoOptions {
   bool json = false;
   bool diagram = false;  ///< draw the diagram after each step
   bool colour = false;
+  bool quiet = false;  ///< -q: no titles or narration, only the results
 };
 
 /// The scene names --scene accepts.
 inline constexpr const char* demo_scenes[] = {"all", "lifecycle", "closing", "reuseaddr"};
 
-/// Runs the scenes, printing each step (text or --json). Returns 0 when
-/// every expected state was observed, 1 otherwise; throws StepError when a
-/// socket call fails unexpectedly.
-int run_demo(const DemoOptions& options);
+/// Runs the scenes, reporting each step to `out` (text or --json) and each
+/// socket call to `tracer`. Returns 0 when every expected state was
+/// observed, 1 otherwise; throws StepError when a socket call fails
+/// unexpectedly.
+int run_demo(const DemoOptions& options, std::ostream& out, const Tracer& tracer);
 
 }  // namespace socklab

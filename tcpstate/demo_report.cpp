@@ -20,31 +20,24 @@ bool StepReport::ok() const {
 }
 
 std::string step_json(const StepReport& step) {
-  std::string expected = "{";
-  for (const auto& [role, state] : step.expected) {
-    if (expected.size() > 1) expected += ",";
-    expected += json_quote(role) + ":" + json_quote(state_name(state));
-  }
-  expected += "}";
-  std::string observed = "{";
+  Json expected = Json::object();
+  for (const auto& [role, state] : step.expected) expected[role] = state_name(state);
+  Json observed = Json::object();
   for (const auto& [role, states] : step.observed) {
-    if (observed.size() > 1) observed += ",";
-    observed += json_quote(role) + ":[";
-    for (std::size_t i = 0; i < states.size(); ++i)
-      observed += (i ? "," : "") + json_quote(state_name(states[i]));
-    observed += "]";
+    Json seen = Json::array();
+    for (TcpState s : states) seen.push_back(state_name(s));
+    observed[role] = std::move(seen);
   }
-  observed += "}";
-  return JsonLine()
-      .add("scene", step.scene)
-      .add("step", step.number)
-      .add("call", step.call)
-      .add_raw("expected", expected)
-      .add_raw("observed", observed)
-      .add("ok", step.ok())
-      .add("result", step.result)
-      .add("source", step.source)
-      .str();
+  Json j;
+  j["scene"] = step.scene;
+  j["step"] = step.number;
+  j["call"] = step.call;
+  j["expected"] = std::move(expected);
+  j["observed"] = std::move(observed);
+  j["ok"] = step.ok();
+  j["result"] = step.result;
+  j["source"] = step.source;
+  return json_text(j);
 }
 
 std::string step_text(const StepReport& step) {

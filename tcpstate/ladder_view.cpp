@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
+#include "common/json.hpp"
 
 namespace socklab {
 namespace {
@@ -179,8 +179,19 @@ std::string LadderView::flush() {
 
 std::string ladder_json(const LadderLine& line) {
   const LadderConnection& c = *line.conn;
-  nlohmann::ordered_json j;
+  auto state = [](const std::optional<TcpState>& s) { return s ? Json(state_name(*s)) : Json(nullptr); };
+  Json options = Json::object();
+  if (line.options.mss) options["mss"] = *line.options.mss;
+  if (line.options.wscale) options["wscale"] = *line.options.wscale;
+  if (line.options.sack_perm) options["sack_perm"] = true;
+  if (line.options.ts) options["ts"] = {line.options.ts->first, line.options.ts->second};
+  Json events = Json::array();
+  for (LadderEvent e : all_ladder_events) {
+    if (line.has(e)) events.push_back(event_key(e));
+  }
+  Json j;
   j["conn"] = c.id;
+  j["t"] = std::round(line.t * 1e6) / 1e6;  // seconds, to the microsecond as captures are
   j["src"] = line.from_client ? c.client : c.server;
   j["dst"] = line.from_client ? c.server : c.client;
   j["client"] = c.client;
@@ -188,33 +199,16 @@ std::string ladder_json(const LadderLine& line) {
   j["dir"] = line.from_client ? "client->server" : "server->client";
   j["flags"] = flags_text(line.flags);
   j["seq"] = line.seq;
-  j["ack"] = line.ack ? nlohmann::ordered_json(*line.ack) : nlohmann::ordered_json(nullptr);
+  j["ack"] = line.ack ? Json(*line.ack) : Json(nullptr);
   j["len"] = line.len;
   j["win"] = line.win;
   j["win_scale_known"] = line.win_scale_known;
-  auto options = nlohmann::ordered_json::object();
-  if (line.options.mss) options["mss"] = *line.options.mss;
-  if (line.options.wscale) options["wscale"] = *line.options.wscale;
-  if (line.options.sack_perm) options["sack_perm"] = true;
-  if (line.options.ts) options["ts"] = {line.options.ts->first, line.options.ts->second};
-  j["options"] = options;
-  auto state = [](const std::optional<TcpState>& s) {
-    return s ? nlohmann::ordered_json(std::string(state_name(*s))) : nlohmann::ordered_json(nullptr);
-  };
+  j["options"] = std::move(options);
   j["client_state"] = state(line.client_state);
   j["server_state"] = state(line.server_state);
-  auto events = nlohmann::ordered_json::array();
-  for (LadderEvent e : all_ladder_events) {
-    if (line.has(e)) events.push_back(std::string(event_key(e)));
-  }
-  j["events"] = events;
+  j["events"] = std::move(events);
   j["note"] = line.note;
-  // "t" in fixed notation (0.000018, not 1.8e-05), right after "conn":
-  // the first comma follows the connection's number.
-  char t[32];
-  std::snprintf(t, sizeof t, "\"t\":%.6f,", line.t);
-  std::string text = j.dump();
-  return text.insert(text.find(',') + 1, t);
+  return json_text(j);
 }
 
 }  // namespace socklab

@@ -5,19 +5,12 @@
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <thread>
 
 namespace socklab {
 namespace {
@@ -216,74 +209,6 @@ Result<bool> enter_private_network() {
   close(s);
   if (rc != 0) return Result<bool>::failure("bring lo up: " + errno_text(e));
   return true;
-}
-
-Result<pid_t> start_command(const std::vector<std::string>& argv) {
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  // A pipe closed by a successful exec tells the parent whether it worked.
-  int status_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) return Result<pid_t>::failure("pipe: " + errno_text(errno));
-  const pid_t pid = fork();
-  if (pid < 0) return Result<pid_t>::failure("fork: " + errno_text(errno));
-  if (pid == 0) {
-    close(status_pipe[0]);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
-    signal(SIGPIPE, SIG_DFL);
-    execvp(args[0], args.data());
-    const int e = errno;
-    (void)!write(status_pipe[1], &e, sizeof e);
-    _exit(127);
-  }
-  close(status_pipe[1]);
-  int e = 0;
-  const ssize_t n = read(status_pipe[0], &e, sizeof e);
-  close(status_pipe[0]);
-  if (n == sizeof e) {
-    waitpid(pid, nullptr, 0);
-    return Result<pid_t>::failure(argv[0] + ": " + errno_text(e));
-  }
-  return pid;
-}
-
-void adopt_orphans() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
-
-void end_leftovers(int grace_ms) {
-  namespace fs = std::filesystem;
-  const pid_t self = getpid();
-  auto children = [self] {
-    std::vector<pid_t> found;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-      const std::string name = entry.path().filename();
-      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      std::getline(stat, line);
-      // "pid (comm) state ppid ...": comm may hold spaces, so read after ')'.
-      const auto close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      char state = 0;
-      int ppid = 0;
-      if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
-        found.push_back(std::stoi(name));
-    }
-    return found;
-  };
-  for (pid_t p : children()) kill(p, SIGTERM);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(grace_ms);
-  while (true) {
-    while (waitpid(-1, nullptr, WNOHANG) > 0) {
-    }
-    if (children().empty()) return;
-    if (std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  for (pid_t p : children()) kill(p, SIGKILL);
-  while (waitpid(-1, nullptr, 0) > 0) {
-  }
 }
 
 }  // namespace socklab

@@ -82,17 +82,4 @@ class PcapSource {
 /// capture there; the commands it starts run as the same user as before.
 Result<bool> enter_private_network();
 
-/// Starts `argv` (looked up in PATH) in a child process; fails with the reason.
-Result<pid_t> start_command(const std::vector<std::string>& argv);
-
-/// Ends the processes the command left behind (say, a server started with
-/// `&`): this process adopts them (it is their subreaper), so it sends each
-/// of its remaining children SIGTERM, then SIGKILL after `grace_ms`, and
-/// reaps them.
-void end_leftovers(int grace_ms);
-
-/// Makes this process the reaper of its orphaned descendants (call before
-/// start_command, so end_leftovers finds them).
-void adopt_orphans();
-
 }  // namespace socklab

@@ -1,11 +1,18 @@
 #include "tcpstate/snapshot_diff.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <set>
 
 #include "common/json.hpp"
 
 namespace socklab {
+namespace {
+
+// Seconds rounded to the microsecond, for --json: the clocks are no finer.
+double microseconds(double seconds) { return std::round(seconds * 1e6) / 1e6; }
+
+}  // namespace
 
 std::vector<Transition> SnapshotDiff::update(const std::vector<SocketRow>& rows, double now, bool queues) {
   std::vector<Transition> out;
@@ -79,26 +86,20 @@ std::string format_transition(const Transition& t, const std::string& clock) {
 }
 
 std::string transition_json(const Transition& t) {
-  JsonLine j;
-  j.add("time", t.time).add("local", t.local).add("remote", t.remote);
-  if (t.from)
-    j.add("from", state_name(*t.from));
-  else
-    j.add_raw("from", "null");
-  if (t.to)
-    j.add("to", state_name(*t.to));
-  else
-    j.add_raw("to", "null");
-  if (t.seconds_in_from)
-    j.add("seconds_in_from", *t.seconds_in_from);
-  else
-    j.add_raw("seconds_in_from", "null");
-  j.add("initial", t.initial)
-      .add("queues_only", t.queues_only)
-      .add("recv_q", t.recv_q)
-      .add("send_q", t.send_q);
-  j.add("source", t.source);
-  return j.str();
+  auto state = [](const std::optional<TcpState>& s) { return s ? Json(state_name(*s)) : Json(nullptr); };
+  Json j;
+  j["time"] = microseconds(t.time);
+  j["local"] = t.local;
+  j["remote"] = t.remote;
+  j["from"] = state(t.from);
+  j["to"] = state(t.to);
+  j["seconds_in_from"] = t.seconds_in_from ? Json(microseconds(*t.seconds_in_from)) : Json(nullptr);
+  j["initial"] = t.initial;
+  j["queues_only"] = t.queues_only;
+  j["recv_q"] = t.recv_q;
+  j["send_q"] = t.send_q;
+  j["source"] = t.source;
+  return json_text(j);
 }
 
 }  // namespace socklab

@@ -58,9 +58,9 @@ class SnapshotDiff {
 /// with `clock` as the time column.
 std::string format_transition(const Transition& t, const std::string& clock);
 
-/// The transition as one JSON object (keys time, local, remote, from, to,
+/// The transition as one line of JSON (keys time, local, remote, from, to,
 /// seconds_in_from, initial, queues_only, recv_q, send_q, source); "(new)"
-/// and "(gone)" are null.
+/// and "(gone)" are null, seconds are to the microsecond.
 std::string transition_json(const Transition& t);
 
 }  // namespace socklab

@@ -1,26 +1,14 @@
 #include "tcpstate/socket_table.hpp"
 
 #include <array>
-#include <charconv>
 #include <cstdio>
 
 #include <asio/ip/address.hpp>
 
+#include "tcpstate/fields.hpp"
+
 namespace socklab {
 namespace {
-
-// Splits a line into whitespace-separated fields (spaces, tabs, CR).
-std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
-    std::size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
-  return out;
-}
 
 std::vector<std::string_view> lines(std::string_view text) {
   std::vector<std::string_view> out;
@@ -31,14 +19,6 @@ std::vector<std::string_view> lines(std::string_view text) {
     text.remove_prefix(nl + 1);
   }
   return out;
-}
-
-template <class Int>
-std::optional<Int> number(std::string_view text, int base = 10) {
-  Int value{};
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
-  return value;
 }
 
 std::string where(std::size_t line_number) { return "line " + std::to_string(line_number) + ": "; }
@@ -278,55 +258,6 @@ Result<std::vector<SocketRow>> parse_proc_net_tcp(std::string_view text) {
     rows.push_back(std::move(row));
   }
   return rows;
-}
-
-std::string bpftrace_program(std::uint64_t netns_inode) {
-  // One line per state change of a TCP socket (protocol 6); family 2 is
-  // AF_INET. skaddr identifies the socket from its first to its last state.
-  std::string filter = "args->protocol == 6";
-  if (netns_inode != 0) {
-    filter += " && ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum == " +
-              std::to_string(netns_inode);
-  }
-  // BEGIN runs once every probe is attached: "READY" says events are flowing
-  // ("Attaching 1 probe..." comes before the probe is really in place).
-  return "BEGIN { printf(\"READY\\n\"); }\ntracepoint:sock:inet_sock_set_state /" + filter + R"(/ {
-  if (args->family == 2) {
-    printf("T %llu %llx %s %u %s %u %d %d\n", nsecs, (uint64)args->skaddr, ntop(args->saddr), args->sport,
-           ntop(args->daddr), args->dport, args->oldstate, args->newstate);
-  } else {
-    printf("T %llu %llx %s %u %s %u %d %d\n", nsecs, (uint64)args->skaddr, ntop(args->saddr_v6), args->sport,
-           ntop(args->daddr_v6), args->dport, args->oldstate, args->newstate);
-  }
-}
-)";
-}
-
-std::optional<KernelTransition> parse_bpftrace_line(std::string_view line) {
-  auto f = fields(line);
-  if (f.size() != 9 || f[0] != "T") return std::nullopt;
-  KernelTransition t;
-  auto ns = number<std::uint64_t>(f[1]);
-  auto sk = number<std::uint64_t>(f[2], 16);
-  auto sport = number<std::uint16_t>(f[4]);
-  auto dport = number<std::uint16_t>(f[6]);
-  auto old_n = number<int>(f[7]);
-  auto new_n = number<int>(f[8]);
-  if (!ns || !sk || !sport || !dport || !old_n || !new_n) return std::nullopt;
-  auto local = normalise_endpoint(f[3], f[4]);
-  auto remote = normalise_endpoint(f[5], f[6]);
-  auto from = state_from_kernel(*old_n);
-  auto to = state_from_kernel(*new_n);
-  if (!local || !remote || !from || !to) return std::nullopt;
-  t.nanoseconds = *ns;
-  t.socket = *sk;
-  t.local = *local;
-  t.remote = *remote;
-  t.local_port = *sport;
-  t.remote_port = *dport;
-  t.from = *from;
-  t.to = *to;
-  return t;
 }
 
 bool SocketFilter::matches(std::string_view local, std::uint16_t local_port, std::string_view remote,

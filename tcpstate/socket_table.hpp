@@ -1,6 +1,6 @@
 // The socket tables the sources print, parsed into one shape: `ss -tan`
-// (and `ss -tano`'s timers), `netstat -tan`, /proc/net/tcp and tcp6, and
-// the lines of tcpstate's bpftrace program. Pure: text in, rows out.
+// (and `ss -tano`'s timers), `netstat -tan`, /proc/net/tcp and tcp6.
+// Pure: text in, rows out. (bpftrace's lines: tcpstate/bpftrace_source.hpp.)
 #pragma once
 
 #include <cstdint>
@@ -51,34 +51,6 @@ std::optional<double> parse_ss_duration(std::string_view text);
 /// with or without brackets and with a "%scope" (dropped), "*" (any).
 /// Nothing for text that is not an address.
 std::optional<std::string> normalise_endpoint(std::string_view host, std::string_view port);
-
-/// One transition reported by the kernel's sock:inet_sock_set_state
-/// tracepoint (through tcpstate's bpftrace program).
-struct KernelTransition {
-  std::uint64_t nanoseconds = 0;  ///< since boot
-  std::uint64_t socket = 0;       ///< the kernel's struct sock address: one socket's identity
-  std::string local;
-  std::string remote;
-  std::uint16_t local_port = 0;
-  std::uint16_t remote_port = 0;
-  TcpState from = TcpState::closed;
-  TcpState to = TcpState::closed;
-  bool operator==(const KernelTransition&) const = default;
-};
-
-/// The bpftrace program that prints one line per transition, in the form
-/// parse_bpftrace_line reads: "T NSEC SKADDR SADDR SPORT DADDR DPORT OLD NEW",
-/// after one line "READY" once the probe is attached.
-/// The tracepoint fires for the sockets of every network namespace, while ss,
-/// netstat and /proc show only ours: with `netns_inode` (the inode number of
-/// /proc/self/ns/net; 0 for none) it keeps only the sockets of that namespace.
-/// Reading a socket's namespace needs the kernel's BTF (/sys/kernel/btf/vmlinux).
-std::string bpftrace_program(std::uint64_t netns_inode = 0);
-
-/// Parses one line of bpftrace_program()'s output; nothing for the other
-/// lines bpftrace prints ("Attaching 1 probe...", warnings). TCP_CLOSE
-/// becomes CLOSED; the kernel's TCP_NEW_SYN_RECV becomes SYN_RCVD.
-std::optional<KernelTransition> parse_bpftrace_line(std::string_view line);
 
 /// Which sockets to show: a port (either end) and/or a host (either end).
 struct SocketFilter {

@@ -17,6 +17,7 @@
 #include "common/cli.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/trace.hpp"
 #include "tcpstate/demo.hpp"
 #include "tcpstate/diagram.hpp"
 #include "tcpstate/ladder.hpp"
@@ -39,6 +40,7 @@ struct WatchOptions {
   bool json = false;
   bool plain = false;
   bool diagram = false;
+  bool quiet = false;  ///< -q: the live view without its title line
 };
 
 SourceKind source_kind(const std::string& name) {
@@ -75,8 +77,9 @@ std::string clock_text(double seconds, std::time_t start_wall, double start_frac
 // The live view: the current sockets, then the latest transitions.
 void draw_live(const Watcher& watcher, const std::deque<std::string>& recent, const WatchOptions& options) {
   std::string out = "\x1b[H\x1b[2J";
-  out += "tcpstate watch (source " + std::string(source_name(watcher.kind())) + ", every " +
-         std::to_string(options.interval_ms) + " ms; Ctrl-C ends)\n\n";
+  if (!options.quiet)
+    out += "tcpstate watch (source " + std::string(source_name(watcher.kind())) + ", every " +
+           std::to_string(options.interval_ms) + " ms; Ctrl-C ends)\n\n";
   char line[256];
   std::snprintf(line, sizeof line, "%-12s %-30s %-30s %8s %8s\n", "State", "Local", "Remote", "Recv-Q",
                 "Send-Q");
@@ -138,21 +141,30 @@ int watch(const WatchOptions& options) {
   return 0;
 }
 
-int snapshot(std::uint16_t port, const std::string& host, const std::string& source, bool json) {
+// One row as --json writes it.
+Json row_json(const SocketRow& r) {
+  Json j;
+  j["state"] = state_name(r.state);
+  j["local"] = r.local;
+  j["remote"] = r.remote;
+  j["recv_q"] = r.recv_q;
+  j["send_q"] = r.send_q;
+  if (!r.timer.empty()) j["timer"] = r.timer;
+  if (r.timer_left) j["timer_left"] = *r.timer_left;
+  return j;
+}
+
+int snapshot(std::uint16_t port, const std::string& host, const std::string& source, bool json, bool quiet) {
   const SocketFilter filter = make_filter(port, host);
   const SourceKind kind = source_kind(source);
   auto rows = poll_source(kind == SourceKind::bpftrace ? SourceKind::proc : kind, kind == SourceKind::ss);
   if (!rows) throw StepError("source " + source, rows.error() + "; " + source_alternatives(kind));
-  if (!json) std::printf("%-12s %8s %8s  %-30s %-30s\n", "State", "Recv-Q", "Send-Q", "Local", "Remote");
+  if (!json && !quiet)
+    std::printf("%-12s %8s %8s  %-30s %-30s\n", "State", "Recv-Q", "Send-Q", "Local", "Remote");
   for (const SocketRow& r : *rows) {
     if (!filter.matches(r)) continue;
     if (json) {
-      JsonLine j;
-      j.add("state", state_name(r.state)).add("local", r.local).add("remote", r.remote);
-      j.add("recv_q", r.recv_q).add("send_q", r.send_q);
-      if (!r.timer.empty()) j.add("timer", r.timer);
-      if (r.timer_left) j.add("timer_left", *r.timer_left);
-      std::printf("%s\n", j.str().c_str());
+      std::printf("%s\n", json_text(row_json(r)).c_str());
       continue;
     }
     std::string timer;
@@ -179,6 +191,12 @@ struct LadderOptions {
   unsigned follow = 0;
   std::vector<std::string> command;
 };
+
+// The calls --trace names for a live capture: libpcap opens a packet
+// socket on the interface and attaches the compiled filter to it.
+constexpr Call unshare_call{"syscall.Unshare", "unshare(CLONE_NEWNET)"};
+constexpr Call capture_call{"pcap.OpenLive (gopacket)", "socket(AF_PACKET)+bind"};
+constexpr Call filter_call{"handle.SetBPFFilter", "setsockopt(SO_ATTACH_FILTER)"};
 
 // Said whenever a capture cannot be made here.
 constexpr auto capture_alternatives =
@@ -229,7 +247,7 @@ std::string skipped_summary(const std::uint64_t (&skipped)[5], std::uint64_t pac
 
 // Capture (or read), decode, follow, draw: one segment at a time, so memory
 // stays flat however long the capture.
-int ladder(const LadderOptions& o, bool quiet) {
+int ladder(const LadderOptions& o, bool quiet, const Tracer& tracer) {
   if (!o.host.empty() && !normalise_host(o.host))
     throw StepError("--host", "'" + o.host + "' is not an IP address");
   const std::string interface = o.interface.empty() ? "lo" : o.interface;
@@ -238,9 +256,14 @@ int ladder(const LadderOptions& o, bool quiet) {
     if (auto ns = enter_private_network(); !ns)
       throw StepError("-- " + o.command[0], "cannot make a private network namespace (" + ns.error() + "); " +
                                                 capture_alternatives);
+    tracer.step(1, "unshare", "a network namespace of our own, only lo in it", unshare_call);
   }
   const std::unique_ptr<PcapSource> source = open_ladder_source(o, interface);
   PcapSource& src = *source;
+  if (src.live()) {
+    tracer.step(2, "capture", "on " + interface + ": a packet socket sees every packet", capture_call);
+    tracer.step(3, "filter", "'" + ladder_filter(o) + "': the kernel drops every other packet", filter_call);
+  }
   if (!o.write.empty()) {
     if (auto w = src.write_to(o.write); !w) throw StepError("write " + o.write, w.error());
   }
@@ -348,6 +371,7 @@ int main(int argc, char** argv) {
       program};
   CommonFlags common;
   add_common_flags(app, common);
+  app.fallthrough();  // --trace and -q after the subcommand too: tcpstate demo -q
   app.require_subcommand(1);
   const std::vector<std::string> sources{"ss", "netstat", "proc", "bpftrace"};
 
@@ -368,6 +392,10 @@ int main(int argc, char** argv) {
   watch_cmd->add_flag("--plain", w.plain, "plain lines even on a terminal (no live view)");
   watch_cmd->add_flag("--diagram", w.diagram,
                       "live view: draw the state diagram with the current states highlighted");
+  watch_cmd->footer(
+      "--trace: nothing to trace; watch makes no socket calls of its own (it runs ss or netstat, reads "
+      "/proc,\n"
+      "or runs bpftrace). -q: the live view leaves out its title line.");
 
   std::uint16_t snap_port = 0;
   std::string snap_host, snap_source = "ss";
@@ -380,6 +408,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember(sources))
       ->capture_default_str();
   snap_cmd->add_flag("--json", snap_json, "one JSON object per socket");
+  snap_cmd->footer(
+      "--trace: nothing to trace; snapshot makes no socket calls of its own. -q: no column header line.");
 
   DemoOptions d;
   std::string demo_source = "proc";
@@ -399,12 +429,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   demo_cmd->add_flag("--json", d.json, "one JSON object per step: expected and observed states");
   demo_cmd->add_flag("--diagram", d.diagram, "draw the state diagram after each step");
+  demo_cmd->footer(
+      "--trace: every socket call the demo makes, on stderr, with the Go and C call it matches.\n"
+      "-q: each step's call and what was observed, without the titles and the narration.");
 
   std::vector<std::string> highlight;
   auto* diagram_cmd = app.add_subcommand("diagram", "the TCP state machine, drawn in the terminal");
   diagram_cmd
       ->add_option("--highlight", highlight, "states to highlight (any spelling: FIN-WAIT-1, ESTAB...)")
       ->check(state_validator());
+  diagram_cmd->footer(
+      "--trace and -q: nothing to trace and nothing to leave out; the diagram is all there is.");
 
   LadderOptions l;
   auto* ladder_cmd = app.add_subcommand(
@@ -429,19 +464,28 @@ int main(int argc, char** argv) {
   ladder_cmd->add_option("--follow", l.follow, "draw only connection N (the #N of the lines)")
       ->check(CLI::Range(1u, 4000000000u));
   auto* command_opt = ladder_cmd->add_option("command", l.command, "after --: the command to run and watch");
+  ladder_cmd->footer(
+      "--trace: a live capture's set-up on stderr (its namespace, the packet socket, the filter); reading a\n"
+      "file (--read) makes no socket calls. -q: no \"capturing on\" line, no counts of skipped or dropped "
+      "packets.");
   read_opt->excludes(iface_opt);
   read_opt->excludes(command_opt);
   iface_opt->excludes(command_opt);
 
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   try {
-    if (*watch_cmd) return watch(w);
-    if (*snap_cmd) return snapshot(snap_port, snap_host, snap_source, snap_json);
-    if (*ladder_cmd) return ladder(l, common.quiet);
+    const Tracer tracer(common.trace, std::cerr);
+    if (*watch_cmd) {
+      w.quiet = common.quiet;
+      return watch(w);
+    }
+    if (*snap_cmd) return snapshot(snap_port, snap_host, snap_source, snap_json, common.quiet);
+    if (*ladder_cmd) return ladder(l, common.quiet, tracer);
     if (*demo_cmd) {
       d.source = source_kind(demo_source);
       d.colour = colour_terminal();
-      return run_demo(d);
+      d.quiet = common.quiet;
+      return run_demo(d, std::cout, tracer);
     }
     std::set<TcpState> states;
     for (const auto& h : highlight) states.insert(*parse_state(h));

@@ -1,16 +1,19 @@
 // The watch machinery: a source (ss, netstat, /proc, or bpftrace merged
 // with /proc for TIME_WAIT), polled or drained, through the snapshot diff,
 // into transitions. `tcpstate watch` prints them; the demo checks them.
+// The programs it runs: child_process.hpp; bpftrace: bpftrace_source.hpp;
+// the merge of bpftrace and /proc: transition_merge.hpp.
 #pragma once
 
-#include <sys/types.h>
+#include <cstdint>
+#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/result.hpp"
+#include "tcpstate/bpftrace_source.hpp"
 #include "tcpstate/snapshot_diff.hpp"
 #include "tcpstate/socket_table.hpp"
 
@@ -22,41 +25,12 @@ enum class SourceKind { ss, netstat, proc, bpftrace };
 /// "ss", "netstat", "proc", "bpftrace".
 std::string_view source_name(SourceKind kind);
 
-/// Runs argv (found on PATH, no shell) and returns its stdout; a one-line
-/// error when it cannot start or exits non-zero.
-Result<std::string> run_command(const std::vector<std::string>& argv);
-
 /// One poll of a poll source: `ss -tan` (`-tano` with timers), `netstat
 /// -tanW` (-W: addresses not cut short), or /proc/net/tcp + tcp6.
 Result<std::vector<SocketRow>> poll_source(SourceKind kind, bool timers = false);
 
-/// A running bpftrace that prints the kernel's state changes.
-class BpftraceProcess {
- public:
-  /// Starts bpftrace and waits (at most `timeout_s`) until its probe is
-  /// attached. Fails with a message naming the alternatives when bpftrace
-  /// is missing, the user is not root, or the tracepoint is not visible.
-  static Result<std::unique_ptr<BpftraceProcess>> start(double timeout_s = 30);
-  ~BpftraceProcess();
-  BpftraceProcess(const BpftraceProcess&) = delete;
-  BpftraceProcess& operator=(const BpftraceProcess&) = delete;
-
-  /// Every transition printed since the last call (never blocks).
-  std::vector<KernelTransition> drain();
-
-  /// Waits until bpftrace has printed nothing for `quiet_s` (at most
-  /// `max_s` in all), so that the next drain() holds every event up to now:
-  /// bpftrace lags behind the kernel when the machine is busy.
-  void settle(double quiet_s, double max_s);
-
- private:
-  BpftraceProcess(pid_t pid, int out_fd) : pid_(pid), out_fd_(out_fd) {}
-  pid_t pid_;
-  int out_fd_;
-  std::string partial_;
-};
-
-/// The message for a source that cannot be used, naming the others.
+/// The message for a source that cannot be used, naming the others:
+/// "other sources: --source netstat, --source proc".
 std::string source_alternatives(SourceKind failed);
 
 /// Watches the sockets a filter selects; call poll() every interval.
@@ -84,12 +58,14 @@ class Watcher {
 
  private:
   Watcher(SourceKind kind, SocketFilter filter, bool timers);
+  // The kernel's transitions of the filtered sockets, on our clock.
+  std::vector<Transition> from_kernel(const std::vector<KernelTransition>& kernel);
   SourceKind kind_;
   SocketFilter filter_;
   bool timers_;
   double start_;  // CLOCK_MONOTONIC seconds
   SnapshotDiff diff_;
-  std::unique_ptr<BpftraceProcess> bpftrace_;
+  std::unique_ptr<BpftraceSource> bpftrace_;
   std::map<std::uint64_t, double> entered_;  // kernel socket -> when it entered its state
 };
 
