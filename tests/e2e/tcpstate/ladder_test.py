@@ -116,6 +116,27 @@ def test_command_as_root_then_write_and_read_give_the_same_ladder():
         shutil.rmtree(public, True)
 
 
+def test_trace_tells_the_live_capture_set_up(tmp_path):
+    """--trace: the namespace, the packet socket and its filter, on stderr;
+    a file read with --read makes no socket calls, so nothing is traced."""
+    need_root()
+    public = public_copy()
+    try:
+        r = run([TCPSTATE, "ladder", "--trace", "--json", "--port", "1", "--",
+                 sys.executable, os.path.join(public, "exchange.py"), public])
+    finally:
+        shutil.rmtree(public, True)
+    assert r.returncode == 0, r.stderr
+    steps = [line for line in r.stderr.decode().splitlines() if line.startswith("[")]
+    assert [line.split()[:2] for line in steps] == [["[1]", "unshare"], ["[2]", "capture"], ["[3]", "filter"]], steps
+    assert steps[0].endswith("(Go: syscall.Unshare | C: unshare(CLONE_NEWNET))"), steps
+    assert steps[1].startswith("[2] capture on lo: a packet socket sees every packet"), steps
+    assert steps[2].startswith("[3] filter 'tcp and port 1': the kernel drops every other packet"), steps
+    assert r.stdout == b""  # port 1: the filter kept none of the exchange's packets
+    r = run([TCPSTATE, "ladder", "--trace", "-q", "--read", os.path.join(FIXTURES, "handshake_data.pcap")])
+    assert r.returncode == 0 and r.stderr == b"" and b"SYN" in r.stdout, r.stderr
+
+
 def test_command_exit_status_and_failures():
     r = run([TCPSTATE, "ladder", "--", "sh", "-c", "exit 3"])
     if b"cannot make a private network namespace" in r.stderr:

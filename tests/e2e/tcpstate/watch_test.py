@@ -177,6 +177,15 @@ def test_watch_live_view_on_a_terminal():
     assert any(f"  {me} 127.0.0.1:{port}  " in m and m.endswith("-> ESTABLISHED") for m in moves), moves
 
 
+def test_watch_quiet_live_view_has_no_title():
+    """-q: the live view starts with the sockets; there is nothing to trace."""
+    screens, me, port = live_screens("-q", "--trace")
+    last = screens[-1].splitlines()
+    assert last[0].split() == ["State", "Local", "Remote", "Recv-Q", "Send-Q"], last
+    assert not any(line.startswith("tcpstate watch") for screen in screens for line in screen.splitlines())
+    assert ("ESTABLISHED", me, f"127.0.0.1:{port}") in {tuple(line.split()[:3]) for line in last}, last
+
+
 def test_watch_live_view_with_the_diagram():
     """--diagram: the state diagram under the sockets, their states lit up."""
     screens, _, _ = live_screens("--diagram")
@@ -206,6 +215,10 @@ def test_snapshot_matches_ss():
     theirs = sorted((names[f[0]], f[3], f[4]) for f in (line.split() for line in ss.splitlines()))
     assert ours == theirs, (ours, theirs)
     assert len(ours) == 3
+    # -q: the same rows without the header line.
+    r = run([TCPSTATE, "snapshot", "-q", "--port", str(port)])
+    rows = sorted(tuple(line.split()[i] for i in (0, 3, 4)) for line in r.stdout.decode().splitlines())
+    assert r.returncode == 0 and rows == ours, (r.stdout, ours)
     r = run([TCPSTATE, "snapshot", "--port", str(port), "--json", "--source", "proc"])
     states = sorted(json.loads(line)["state"] for line in r.stdout.decode().splitlines())
     assert states == ["CLOSE_WAIT", "FIN_WAIT_2", "LISTEN"], states
