@@ -2,8 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 using namespace socklab;
 using S = TcpState;
