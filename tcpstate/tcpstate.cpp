@@ -393,9 +393,8 @@ int main(int argc, char** argv) {
   watch_cmd->add_flag("--diagram", w.diagram,
                       "live view: draw the state diagram with the current states highlighted");
   watch_cmd->footer(
-      "--trace: nothing to trace; watch makes no socket calls of its own (it runs ss or netstat, reads "
-      "/proc,\n"
-      "or runs bpftrace). -q: the live view leaves out its title line.");
+      "--trace: nothing to trace; watch makes no socket calls of its own (it runs ss or netstat,\n"
+      "reads /proc, or runs bpftrace). -q: the live view leaves out its title line.");
 
   std::uint16_t snap_port = 0;
   std::string snap_host, snap_source = "ss";
@@ -465,9 +464,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 4000000000u));
   auto* command_opt = ladder_cmd->add_option("command", l.command, "after --: the command to run and watch");
   ladder_cmd->footer(
-      "--trace: a live capture's set-up on stderr (its namespace, the packet socket, the filter); reading a\n"
-      "file (--read) makes no socket calls. -q: no \"capturing on\" line, no counts of skipped or dropped "
-      "packets.");
+      "--trace: a live capture's set-up on stderr (its namespace, the packet socket, the filter);\n"
+      "reading a file (--read) makes no socket calls.\n"
+      "-q: no \"capturing on\" line, no counts of skipped or dropped packets.");
   read_opt->excludes(iface_opt);
   read_opt->excludes(command_opt);
   iface_opt->excludes(command_opt);
