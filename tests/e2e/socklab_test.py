@@ -17,6 +17,8 @@ import time
 
 import pytest
 
+import servers
+
 BUILD = os.environ.get("SOCKLAB_BUILD") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
 SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -54,8 +56,7 @@ class Server:
     def __init__(self, proc, address):
         self.proc = proc
         self.address = address
-        m = re.match(r"^\[?(.*?)\]?:(\d+)$", address)
-        self.host, self.port = m.group(1), int(m.group(2))
+        self.host, self.port = servers.split_address(address)
         self.lines = []
         self.err_lines = []  # stderr lines read by wait_for_err_line
 
@@ -103,39 +104,19 @@ class Server:
 
     def stop(self, sig=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
         """Sends `sig` and waits; returns (exit status, rest of stdout, stderr)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
         try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, err = self.proc.communicate()
-            raise AssertionError(f"server did not exit within {timeout}s of signal {sig}")
-        err = "".join(line + "\n" for line in self.err_lines) + (err or b"").decode(errors="replace")
-        return self.proc.returncode, out.decode(errors="replace"), err
+            status, out, err = servers.stop(self.proc, sig, timeout)
+        except TimeoutError as e:
+            raise AssertionError(str(e)) from None
+        return status, out, "".join(line + "\n" for line in self.err_lines) + err
 
 
 def read_line(proc, timeout, stream=None):
     """One line of `proc`'s stdout (or of `stream`) within `timeout` seconds (None at EOF)."""
-    import selectors
-    stream = stream or proc.stdout
-    sel = selectors.DefaultSelector()
-    sel.register(stream, selectors.EVENT_READ)
-    buf = b""
-    deadline = time.monotonic() + timeout
-    fd = stream.fileno()
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"no output line within {timeout}s (got {buf!r})")
-        if not sel.select(left):
-            continue
-        ch = os.read(fd, 1)  # one byte at a time: the rest stays in the pipe for later reads
-        if not ch:
-            return buf.decode(errors="replace") if buf else None
-        if ch == b"\n":
-            return buf.decode(errors="replace")
-        buf += ch
+    try:
+        return servers.read_line(stream or proc.stdout, timeout)
+    except TimeoutError as e:
+        raise AssertionError(str(e)) from None
 
 
 def start_server(name, *args, listen="127.0.0.1:0", timeout=DEFAULT_TIMEOUT, env=None,
@@ -145,19 +126,12 @@ def start_server(name, *args, listen="127.0.0.1:0", timeout=DEFAULT_TIMEOUT, env
     if listen is not None:
         argv += [listen_flag, listen]
     argv += list(args)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=stderr, env=env, cwd=cwd)
-    _started.append(proc)
     try:
-        first = read_line(proc, timeout)
-    except AssertionError:
-        proc.kill()
-        raise
-    if first is None or not first.startswith("listening on "):
-        proc.kill()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise AssertionError(f"{name}: first line was {first!r}, stderr {err!r}")
-    return Server(proc, first[len("listening on "):].strip())
+        proc, address = servers.start(argv, timeout, env=env, cwd=cwd, stderr=stderr)
+    except servers.ServerError as e:
+        raise AssertionError(str(e)) from None
+    _started.append(proc)
+    return Server(proc, address)
 
 
 def spawn(args, **kwargs):
