@@ -55,18 +55,25 @@ def write_results(figures):
         target = "; ".join(f"{what}: {'met' if ok else '**not met**'}" for what, ok in fig.verdicts())
         lines.append(f"| {fig.scenario} | {fig.name} | {fig.unit} | {mine_text} | {'<br>'.join(peers) or '-'} "
                      f"| {target or '-'} | {fig.date} |")
-    lines += echo_latency_table(figures)
     if os.path.exists(os.path.join(HERE, "NOTES.md")):
         lines += ["", "See [NOTES.md](NOTES.md) for what holds each figure back and how it was profiled."]
-    # Sections other scripts add (bench/ladder.py's "## ladder ...") are kept.
-    kept = ""
-    if os.path.exists(RESULTS):
-        with open(RESULTS) as f:
-            old = f.read()
-        kept = old[old.find("\n## "):] if "\n## " in old else ""
+    lines += echo_latency_table(figures) + other_sections()
     with open(RESULTS, "w") as f:
-        f.write("\n".join(lines) + "\n" + kept)
+        f.write("\n".join(lines) + "\n")
     say(f"bench: wrote {RESULTS}")
+
+
+def other_sections():
+    """The sections of RESULTS.md that other scripts write (bench/ladder.py's "## ladder ..."), as lines."""
+    if not os.path.exists(RESULTS):
+        return []
+    with open(RESULTS) as f:
+        sections = f.read().rstrip("\n").split("\n## ")[1:]
+    return [line for text in sections if not text.startswith(LATENCY_HEADING[3:])
+            for line in ["", "## " + text.rstrip("\n")]]
+
+
+LATENCY_HEADING = "## echo: latency per load, with both load clients"
 
 
 def echo_latency_table(figures):
@@ -92,7 +99,7 @@ def echo_latency_table(figures):
     if not rows:
         return []
     names = {"socklab": "tcp-server", "epoll": "epoll reference"}
-    out = ["", "## echo: latency per load, with both load clients", "",
+    out = ["", LATENCY_HEADING, "",
            "Medians of the runs: throughput, then the p50, p99 and max round trip in ms. "
            "`tcp-client` is tcp-client --load; `epoll-load` is bench/epoll_load.cpp (one thread, ping-pong).",
            "", "| load | client | " + " | ".join(names.get(c, c) for c in contenders) + " |",

@@ -44,3 +44,19 @@ def test_latency_table_has_a_row_per_load_and_client():
     assert ("| C=100 | tcp-client | 150,000 rt/s, p50 0.31, p99 4.60, max 8.75 ms "
             "| 140,000 rt/s, p50 0.47, p99 1.44, max 4.17 ms |") in table
     assert sum(1 for line in table if line.startswith("| C=100 |")) == 2
+
+
+def test_results_md_keeps_the_sections_other_scripts_wrote_and_its_own_once(tmp_path, monkeypatch):
+    results = tmp_path / "RESULTS.md"
+    results.write_text("# old\n\n## ladder: tcpstate against tshark\n\nladder figures\n")
+    monkeypatch.setattr(report, "RESULTS", str(results))
+    fig = Figure("echo", "C=100, 64 B messages, tcp-client", "round trips/s", targets={"epoll": 1.0})
+    fig.add("socklab", 1.0)
+    p99 = Figure("echo", "C=100, 64 B messages, tcp-client: p99", "ms", higher_is_better=False)
+    p99.add("socklab", 1.0)
+    for _ in range(2):  # a second run must not repeat a section
+        report.write_results([fig, p99])
+    text = results.read_text()
+    assert text.count("## ladder: tcpstate against tshark\n\nladder figures\n") == 1
+    assert text.count(report.LATENCY_HEADING) == 1
+    assert text.index(report.LATENCY_HEADING) < text.index("## ladder")
