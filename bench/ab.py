@@ -6,6 +6,7 @@ rounds. Issue 14's rule: no figure may get more than 3% worse.
 The load clients and probes (tcp-client --load, epoll-load, udp-client)
 come from the new build for both, so that only the program measured differs.
 """
+import statistics
 from dataclasses import dataclass
 
 from figure import fmt
@@ -23,6 +24,7 @@ class Row:
     old: float
     new: float
     higher_is_better: bool
+    per_round: list  # new/old of each round, where both ran: how far the machine's noise moves the ratio
 
     @property
     def ratio(self):
@@ -48,8 +50,9 @@ def compare(scenarios, old, new, rounds):
                 for fig in take_turns(scenario, case, runs, rounds, required=("old", "new"), first_goes_first=False):
                     if fig.detail:
                         continue
+                    pairs = zip(fig.runs["old"], fig.runs["new"])
                     row = Row(fig.scenario, fig.name, fig.unit, fig.median("old"), fig.median("new"),
-                              fig.higher_is_better)
+                              fig.higher_is_better, [new / old for old, new in pairs if old])
                     say(f"{row.scenario:8s} {row.figure} [{row.unit}]: old {fmt(row.old)} "
                         f"({', '.join(fmt(v) for v in fig.runs['old'])}), new {fmt(row.new)} "
                         f"({', '.join(fmt(v) for v in fig.runs['new'])})")
@@ -60,12 +63,15 @@ def compare(scenarios, old, new, rounds):
 def table(rows, rounds):
     out = [f"Old against new, medians of {rounds} rounds each, taking turns; "
            f"within: no more than 3% worse.", "",
-           "| scenario | figure | old | new | new/old | within 3% |", "|---|---|---|---|---|---|"]
+           "| scenario | figure | old | new | new/old | within 3% | new/old per round: median (min-max) |",
+           "|---|---|---|---|---|---|---|"]
     for r in rows:
         better = "higher" if r.higher_is_better else "lower"
         ratio = f"{r.ratio:.3f}" if r.ratio is not None else "-"
+        spread = (f"{statistics.median(r.per_round):.3f} ({min(r.per_round):.2f}-{max(r.per_round):.2f})"
+                  if r.per_round else "-")
         out.append(f"| {r.scenario} | {r.figure} [{r.unit}, {better} is better] | {fmt(r.old)} | {fmt(r.new)} "
-                   f"| {ratio} | {'yes' if r.within else '**NO**'} |")
+                   f"| {ratio} | {'yes' if r.within else '**NO**'} | {spread} |")
     worse = [r for r in rows if not r.within]
     out += ["", f"{len(rows) - len(worse)} of {len(rows)} figures within {WORSE_AT_MOST:.0%}"
             + (f"; worse: {', '.join(f'{r.scenario}: {r.figure}' for r in worse)}" if worse else "")]

@@ -28,23 +28,31 @@ class Work:
         os.mkdir(self.dest)
 
 
+# Each case: the paths sendfile is given (`sources`), what a rate counts
+# (`count`: MiB or files) and whether recvfile's peak memory is a figure.
 @dataclass
 class BigFile:
     mib: int
     work: Work
+    peak_memory = True
 
     @property
-    def path(self):
-        return os.path.join(self.work.root, "big.bin")
+    def sources(self):
+        return [os.path.join(self.work.root, "big.bin")]
+
+    @property
+    def count(self):
+        return self.mib
 
 
 @dataclass
 class SmallFiles:
     count: int
     work: Work
+    peak_memory = False
 
     @property
-    def paths(self):
+    def sources(self):
         return [os.path.join(self.work.root, "many", f"f{i:04d}.bin") for i in range(self.count)]
 
 
@@ -52,14 +60,15 @@ class SmallFiles:
 class Tree:
     directories: int  # of 100 files each
     work: Work
+    peak_memory = True
 
     @property
-    def files(self):
+    def sources(self):
+        return [os.path.join(self.work.root, "tree")]
+
+    @property
+    def count(self):
         return self.directories * 100
-
-    @property
-    def path(self):
-        return os.path.join(self.work.root, "tree")
 
 
 @contextlib.contextmanager
@@ -71,15 +80,15 @@ def prepared():
         os.mkdir(work.dest)
         mib = int(os.environ.get("SOCKLAB_BENCH_FILE_MIB", scaled(1024)))
         cases = [BigFile(mib, work), SmallFiles(scaled(1000), work), Tree(scaled(100), work)]
-        with open(cases[0].path, "wb") as f:  # incompressible data, written once
+        with open(cases[0].sources[0], "wb") as f:  # incompressible data, written once
             chunk = os.urandom(1 << 20)
             for _ in range(cases[0].mib):
                 f.write(chunk)
         os.mkdir(os.path.join(root, "many"))
-        for path in cases[1].paths:
+        for path in cases[1].sources:
             with open(path, "wb") as f:
                 f.write(os.urandom(1024))
-        filexfer_rsync.make_tree(cases[2].path, cases[2].directories, 100)
+        filexfer_rsync.make_tree(cases[2].sources[0], cases[2].directories, 100)
         try:
             tool("rsync")
             work.rsyncd = filexfer_rsync.RsyncDaemon(work.dest)
@@ -103,38 +112,32 @@ def figure(case, key):
         return Figure("filexfer", f"{case.count} files of 1 KiB over one connection", "files/s",
                       targets={"min": 500, "rsync": 1.2})
     if key == "rate":
-        return Figure("filexfer", f"a tree of {case.files} files of 1 KiB in {case.directories} directories", "files/s",
+        return Figure("filexfer", f"a tree of {case.count} files of 1 KiB in {case.directories} directories",
+                      "files/s",
                       targets={"rsync": 1.2})
-    return Figure("filexfer", f"recvfile peak memory, the tree of {case.files} files", "MiB",
+    return Figure("filexfer", f"recvfile peak memory, the tree of {case.count} files", "MiB",
                   higher_is_better=False, targets={"max": 32})
 
 
 def contenders(case, build, tools):
-    """recvfile and sendfile both come from `build` (`tools` is not needed: no probe)."""
+    """recvfile and sendfile both come from `build` (no probe: `tools` is not used)."""
     work = case.work
-    if isinstance(case, BigFile):
-        sources, count, per = [case.path], case.mib, "MiB"
-    elif isinstance(case, SmallFiles):
-        sources, count, per = case.paths, case.count, "files"
-    else:
-        sources, count, per = [case.path], case.files, "files"
 
     def socklab(turn):
         work.clean()
         seconds, kib = timed([f"{build}/filexfer/recvfile", "-l", "127.0.0.1:0", "--dir", work.dest, "--once", "-q"],
-                             [f"{build}/filexfer/sendfile", "-q"] + sources + ["127.0.0.1:{port}"])
-        return {"rate": count / seconds} if isinstance(case, SmallFiles) else {"rate": count / seconds,
-                                                                               "rss": kib / 1024}
+                             [f"{build}/filexfer/sendfile", "-q"] + case.sources + ["127.0.0.1:{port}"])
+        return {"rate": case.count / seconds} | ({"rss": kib / 1024} if case.peak_memory else {})
 
     def rsync(turn):  # the same promise: a whole-file checksum, and --fsync
         if isinstance(work.rsyncd, Exception):
             raise work.rsyncd
         work.clean()
-        return {"rate": count / work.rsyncd.seconds(*sources, recursive=isinstance(case, Tree))}
+        return {"rate": case.count / work.rsyncd.seconds(*case.sources, recursive=isinstance(case, Tree))}
 
     out = {"socklab": socklab, "rsync": rsync}
-    if per == "MiB":
-        out.update(nc=lambda turn: {"rate": count / nc(case)}, socat=lambda turn: {"rate": count / socat(case)},
+    if isinstance(case, BigFile):
+        out.update(nc=lambda turn: {"rate": case.mib / nc(case)}, socat=lambda turn: {"rate": case.mib / socat(case)},
                    iperf3=lambda turn: {"rate": iperf3(case)})
     return out
 
@@ -144,7 +147,7 @@ def nc(case):
     port, out = free_port(), os.path.join(case.work.dest, "big.bin")
     nc = tool("nc")
     return timed(["sh", "-c", f"exec {nc} -l 127.0.0.1 {port} > {out}"],
-                 ["sh", "-c", f"exec {nc} -N 127.0.0.1 {port} < {case.path}"], port)[0]
+                 ["sh", "-c", f"exec {nc} -N 127.0.0.1 {port} < {case.sources[0]}"], port)[0]
 
 
 def socat(case):
@@ -153,7 +156,7 @@ def socat(case):
     socat = tool("socat")
     return timed([socat, "-u", "-b", "262144", f"TCP-LISTEN:{port},bind=127.0.0.1,reuseaddr",
                   f"OPEN:{out},creat,trunc"],
-                 [socat, "-u", "-b", "262144", f"OPEN:{case.path}", f"TCP:127.0.0.1:{port}"], port)[0]
+                 [socat, "-u", "-b", "262144", f"OPEN:{case.sources[0]}", f"TCP:127.0.0.1:{port}"], port)[0]
 
 
 def iperf3(case):

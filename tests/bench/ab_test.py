@@ -45,7 +45,7 @@ def test_a_scenario_name_that_does_not_exist_is_a_usage_error():
 
 def test_within_means_at_most_3_percent_worse_either_way():
     def row(old, new, higher_is_better=True):
-        return ab.Row("echo", "f", "u", old, new, higher_is_better)
+        return ab.Row("echo", "f", "u", old, new, higher_is_better, [])
     assert row(100, 97).within and not row(100, 96.9).within
     assert row(100, 103, higher_is_better=False).within and not row(100, 103.1, higher_is_better=False).within
     assert row(0, 0, higher_is_better=False).within and not row(0, 1, higher_is_better=False).within
