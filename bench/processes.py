@@ -36,13 +36,13 @@ class Server:
     programs and the references); with `port` (other tools) it is up once
     that TCP port listens."""
 
-    def __init__(self, argv, port=None, stdout_file=None):
+    def __init__(self, argv, port=None):
         self.argv = argv
         if port is None:
             self.proc, address = servers.start(argv, START_TIMEOUT, start_new_session=True)
             self.port = servers.split_address(address)[1]
         else:
-            self.proc = subprocess.Popen(argv, stdout=stdout_file or subprocess.PIPE, stderr=subprocess.PIPE,
+            self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                          stdin=subprocess.DEVNULL, start_new_session=True)
             self.port = port
             self._wait_for_port(port)

@@ -81,24 +81,20 @@ class Server:
 
     def wait_for_line(self, pattern, timeout=DEFAULT_TIMEOUT):
         """Reads stdout lines until one matches `pattern` (regex); returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no line matching {pattern!r} within {timeout}s; saw {self.lines[-5:]}"
-            line = self.read_line(left)
-            assert line is not None, f"server ended before a line matching {pattern!r}"
-            if re.search(pattern, line):
-                return line
+        return self._wait_for(pattern, timeout, self.proc.stdout, self.lines, "stdout")
 
     def wait_for_err_line(self, pattern, timeout=DEFAULT_TIMEOUT):
         """Reads stderr lines until one matches `pattern`; stop() still returns them all."""
+        return self._wait_for(pattern, timeout, self.proc.stderr, self.err_lines, "stderr")
+
+    def _wait_for(self, pattern, timeout, stream, seen, name):
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
-            assert left > 0, f"no stderr line matching {pattern!r} within {timeout}s; saw {self.err_lines[-5:]}"
-            line = read_line(self.proc, left, stream=self.proc.stderr)
-            assert line is not None, f"server closed stderr before a line matching {pattern!r}"
-            self.err_lines.append(line)
+            assert left > 0, f"no {name} line matching {pattern!r} within {timeout}s; saw {seen[-5:]}"
+            line = read_line(self.proc, left, stream=stream)
+            assert line is not None, f"server closed its {name} before a line matching {pattern!r}"
+            seen.append(line)
             if re.search(pattern, line):
                 return line
 
