@@ -54,6 +54,9 @@ def main(argv):
         if len(wanted) < 2:
             return usage("--old needs a build directory")
         old, wanted = os.path.abspath(wanted[1]), wanted[2:]
+    for directory in (build, old or build):
+        if not os.path.isdir(directory):
+            return usage(f"no build directory {directory}")
     for name in wanted:
         if name != "all" and name not in SCENARIOS:
             return usage(f"unknown scenario '{name}' ({', '.join(SCENARIOS)}, all)")
@@ -66,7 +69,11 @@ def main(argv):
     started = time.monotonic()
     try:
         if old:
-            rows = ab.compare([SCENARIOS[n] for n in names], old, build, REPEAT)
+            try:
+                rows = ab.compare([SCENARIOS[n] for n in names], old, build, REPEAT)
+            except FAILURES as e:
+                say(f"bench: socklab failed: {e}")
+                return 1
             say("\n".join(ab.table(rows, REPEAT)))
             return 0 if all(r.within for r in rows) else 1
         return bench([(n, SCENARIOS[n]) for n in names], build)
