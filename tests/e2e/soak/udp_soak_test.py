@@ -15,7 +15,6 @@ import json
 import os
 import random
 import socket
-import subprocess
 import sys
 import time
 from multiprocessing import Event, Process
