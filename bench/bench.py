@@ -6,7 +6,8 @@ same run, as ratios.
 
 Each configuration runs REPEAT times, the programs taking turns so that a
 noisy neighbour hurts all of them alike; a figure is the median of its runs,
-shown with its min and max. Everything runs on loopback. The results go to
+shown with its min and max. Everything runs on loopback, but for one filexfer
+figure across the two-host lab (root). The results go to
 bench/RESULTS.md (a table) and bench/results.png (the ratios, via gnuplot).
 """
 import datetime
@@ -25,6 +26,7 @@ import tempfile
 import threading
 import time
 
+import filexfer_lab
 import filexfer_rsync
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -462,6 +464,19 @@ def bench_filexfer(build):
         report(big)
         report(rss)
         figures += [big, rss]
+
+        # The lab's link at 1 Gbit/s (bench/filexfer_lab.py): against iperf3 on the same link.
+        if why := filexfer_lab.unavailable():
+            say(f"bench: filexfer: the lab's link left out: {why}")
+        else:
+            lab_mib = int(os.environ.get("SOCKLAB_BENCH_LAB_MIB", "256"))
+            lab = Figure("filexfer", f"{lab_mib} MiB across the lab's 1 Gbit/s link (scripts/lab, tbf)", "MiB/s",
+                         targets={"iperf3": 0.97})
+            for program, values in filexfer_lab.rates(build, work, lab_mib, REPEAT).items():
+                for value in values:
+                    lab.add(program, value)
+            report(lab)
+            figures.append(lab)
 
         many_dir = os.path.join(work, "many")
         os.mkdir(many_dir)
