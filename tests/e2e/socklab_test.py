@@ -267,6 +267,27 @@ def need_root():
         skip("needs root (network namespaces); CI runs as root")
 
 
+def as_nobody():
+    """The prefix that runs a command as user nobody (uid 65534) when we are
+    root, or [] when we are an ordinary user already.
+
+    Where / itself is 0700 (a fresh Debian root made with mktemp and entered
+    with chroot), nobody cannot even load libc; there nobody keeps one
+    capability, CAP_DAC_READ_SEARCH (read and search any directory), and no
+    other: not CAP_NET_RAW, not CAP_SYS_ADMIN, not uid 0."""
+    if real_uid() != 0:
+        return []
+    need_tool("setpriv")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if run(nobody + ["true"]).returncode == 0:
+        return nobody
+    searcher = nobody + ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+    probe = run(searcher + ["true"])
+    if probe.returncode != 0:
+        skip(f"user nobody cannot run programs here: {probe.stderr.decode().strip()}")
+    return searcher
+
+
 def cleanup():
     """Kills every process started by start_server or spawn that still runs."""
     while _started:
