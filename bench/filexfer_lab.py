@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import time
 
+from processes import CommandFailed, run
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB = os.path.join(HERE, "..", "scripts", "lab")
 HOST_B = "10.77.0.2"
@@ -32,8 +34,7 @@ class Lab:
 
     def __init__(self, rate):
         self.name = f"fxb{os.getpid() % 100000}"
-        subprocess.run(["bash", LAB, "up", self.name, "--rate", rate], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=30)
+        run(["bash", LAB, "up", self.name, "--rate", rate], timeout=30)
 
     def on(self, host, argv):
         return ["nsenter", f"--net=/var/run/netns/{self.name}-{host}"] + argv
@@ -70,14 +71,13 @@ def sendfile_rate(lab, build, src, dest, mib):
         line = recv.stdout.readline().decode(errors="replace")
         m = re.search(r"listening on \S+:(\d+)", line)
         if not m:
-            raise RuntimeError(f"recvfile on the lab: no 'listening on' line: {line!r}")
+            raise CommandFailed(f"recvfile on the lab: no 'listening on' line: {line!r}")
         start = time.monotonic()
-        subprocess.run(lab.on("a", [f"{build}/filexfer/sendfile", "-q", src, f"{HOST_B}:{m.group(1)}"]),
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+        run(lab.on("a", [f"{build}/filexfer/sendfile", "-q", src, f"{HOST_B}:{m.group(1)}"]), timeout=300)
         recv.communicate(timeout=300)
         seconds = time.monotonic() - start
         if recv.returncode != 0:
-            raise RuntimeError(f"recvfile on the lab: exit {recv.returncode}")
+            raise CommandFailed(f"recvfile on the lab: exit {recv.returncode}")
     finally:
         stop(recv)
     return mib / seconds
@@ -92,34 +92,11 @@ def iperf3_rate(lab, mib):
         while not subprocess.run(lab.on("b", ["ss", "-Hltn", f"sport = :{IPERF3_PORT}"]),
                                  stdout=subprocess.PIPE).stdout.strip():
             if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("iperf3 -s on the lab did not listen")
+                raise CommandFailed("iperf3 -s on the lab did not listen")
             time.sleep(0.02)
-        r = subprocess.run(lab.on("a", ["iperf3", "-c", HOST_B, "-p", str(IPERF3_PORT), "-n", str(mib << 20), "-J"]),
-                           check=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+        r = run(lab.on("a", ["iperf3", "-c", HOST_B, "-p", str(IPERF3_PORT), "-n", str(mib << 20), "-J"]),
+                timeout=300)
         server.wait(timeout=10)
     finally:
         stop(server)
     return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"] / 8 / (1 << 20)
-
-
-def rates(build, work, mib, repeat, rate="1gbit"):
-    """{"socklab": [MiB/s...], "iperf3": [MiB/s...]}: `repeat` turns each,
-    one after the other, a file of `mib` MiB (written under `work`)."""
-    src = os.path.join(work, "lab.bin")
-    with open(src, "wb") as f:
-        chunk = os.urandom(1 << 20)
-        for _ in range(mib):
-            f.write(chunk)
-    dest = os.path.join(work, "lab-in")
-    out = {"socklab": [], "iperf3": []}
-    try:
-        with Lab(rate) as lab:
-            for _ in range(repeat):
-                shutil.rmtree(dest, ignore_errors=True)
-                os.mkdir(dest)
-                out["socklab"].append(sendfile_rate(lab, build, src, dest, mib))
-                out["iperf3"].append(iperf3_rate(lab, mib))
-    finally:
-        shutil.rmtree(dest, ignore_errors=True)
-        os.unlink(src)
-    return out
