@@ -27,11 +27,15 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   } catch (const CLI::Success& e) {
     return app.exit(e);  // --help or --version: printed to stdout, status 0
   } catch (const CLI::ParseError& e) {
-    std::cerr << app.get_name() << ": " << e.what() << "\n"
-              << "Run '" << app.get_name() << " --help' for the options." << std::endl;
-    return 2;
+    return usage_error(app, e.what());
   }
   return std::nullopt;
+}
+
+int usage_error(const CLI::App& app, std::string_view what) {
+  std::cerr << app.get_name() << ": " << what << "\n"
+            << "Run '" << app.get_name() << " --help' for the options." << std::endl;
+  return 2;
 }
 
 void add_listen_option(CLI::App& app, std::string& listen, std::string_view what) {

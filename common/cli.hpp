@@ -30,6 +30,10 @@ void add_family_flags(CLI::App& app, Family& family);
 /// "PROGRAM: what was wrong" plus a hint to run --help).
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 
+/// Reports a bad command line that CLI11's own rules cannot express: prints
+/// "PROGRAM: what" and the --help hint to stderr and returns 2, the exit status.
+int usage_error(const CLI::App& app, std::string_view what);
+
 /// Adds a server's "-l,--listen [HOST:]PORT" option (validated, default shown).
 void add_listen_option(CLI::App& app, std::string& listen, std::string_view what = "address to listen on");
 

@@ -2,7 +2,11 @@
 // resolve to. Parsing is pure (no I/O) so unit tests reach every form.
 #pragma once
 
+#include <sys/socket.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +45,17 @@ std::string format_address(const asio::ip::address& address, std::uint16_t port)
 template <class Endpoint>
 std::string to_string(const Endpoint& endpoint) {
   return format_address(endpoint.address(), endpoint.port());
+}
+
+/// The Asio endpoint (tcp:: or udp::endpoint) for an address the kernel
+/// filled in: the sockaddr_storage and length that accept or recvfrom gave.
+template <class Endpoint>
+Endpoint endpoint_from(const sockaddr_storage& address, socklen_t length) {
+  Endpoint endpoint;
+  const std::size_t size = std::min<std::size_t>(length, endpoint.capacity());
+  std::memcpy(endpoint.data(), &address, size);
+  endpoint.resize(size);
+  return endpoint;
 }
 
 /// Resolves a peer (Go: net.ResolveTCPAddr | C: getaddrinfo). Fails with

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
+
+#include "common/json.hpp"
 
 namespace socklab {
 
@@ -25,6 +28,17 @@ Summary summarize(std::vector<double> samples) {
   s.p50 = percentile(samples, 50);
   s.p99 = percentile(samples, 99);
   return s;
+}
+
+std::string to_text(const Summary& s) {
+  char text[200];
+  std::snprintf(text, sizeof text, "min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f", s.min, s.avg, s.p50, s.p99,
+                s.max);
+  return text;
+}
+
+void to_json(Json& j, const Summary& s) {
+  j = {{"min", s.min}, {"avg", s.avg}, {"p50", s.p50}, {"p99", s.p99}, {"max", s.max}};
 }
 
 }  // namespace socklab

@@ -2,22 +2,10 @@
 
 #include <cstring>
 
+#include "common/byte_order.hpp"
+
 namespace socklab::filexfer {
 namespace {
-
-void put_u16(std::string& out, std::size_t v) {
-  out.push_back(static_cast<char>((v >> 8) & 0xff));
-  out.push_back(static_cast<char>(v & 0xff));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-std::uint64_t get_uint(std::span<const char> in, std::size_t at, int bytes) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < bytes; ++i)
-    v = (v << 8) | static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)]);
-  return v;
-}
 
 template <class T>
 Decoded<T> incomplete() {
@@ -50,7 +38,7 @@ std::string type_error(char got, std::string_view wanted) {
 // Returns the path length, 0 when more bytes are needed, or the error.
 Decoded<std::size_t> path_length(std::span<const char> in, std::size_t tail) {
   if (in.size() < 3) return incomplete<std::size_t>();
-  const std::size_t len = get_uint(in, 1, 2);
+  const std::size_t len = get_u16(in, 1);
   if (len == 0 || len > max_path) {
     return invalid<std::size_t>("header: path length " + std::to_string(len) + " is not 1-" +
                                 std::to_string(max_path));
@@ -63,7 +51,7 @@ Decoded<std::size_t> path_length(std::span<const char> in, std::size_t tail) {
 Decoded<FileHeader> decode_file_body(std::span<const char> in) {
   const auto len = path_length(in, 8);
   if (!len.complete()) return len.invalid() ? invalid<FileHeader>(len.error) : incomplete<FileHeader>();
-  FileHeader h{std::string(in.data() + 3, len.value), get_uint(in, 3 + len.value, 8)};
+  FileHeader h{std::string(in.data() + 3, len.value), get_u64(in, 3 + len.value)};
   return complete(std::move(h), len.used);
 }
 
@@ -148,7 +136,7 @@ Decoded<Hello> decode_hello(std::span<const char> in) {
                           " (this recvfile speaks versions 1 and 2)");
   }
   if (in.size() < at + 17) return incomplete<Hello>();
-  return complete(Hello{2, get_uint(in, at + 1, 8), get_uint(in, at + 9, 8)}, at + 17);
+  return complete(Hello{2, get_u64(in, at + 1), get_u64(in, at + 9)}, at + 17);
 }
 
 Decoded<std::variant<FileHeader, Directory, End>> decode_file_or_end(std::span<const char> in) {
@@ -179,11 +167,11 @@ Decoded<Answer> decode_answer(std::span<const char> in) {
   }
   if (in[0] == 'A') {
     if (in.size() < 9) return incomplete<Answer>();
-    return complete(Answer{true, get_uint(in, 1, 8), {}}, 9);
+    return complete(Answer{true, get_u64(in, 1), {}}, 9);
   }
   if (in[0] != 'R') return invalid<Answer>("answer: " + type_error(in[0], "'A', 'R' or 'S'"));
   if (in.size() < 3) return incomplete<Answer>();
-  const std::size_t len = get_uint(in, 1, 2);
+  const std::size_t len = get_u16(in, 1);
   if (len > max_reason)
     return invalid<Answer>("answer: reason of " + std::to_string(len) + " bytes is too long");
   if (in.size() < 3 + len) return incomplete<Answer>();
@@ -220,7 +208,7 @@ Decoded<Verdict> decode_verdict(std::span<const char> in) {
   if (in[0] != 'V') return invalid<Verdict>("verdict: " + type_error(in[0], "'V'"));
   if (in.size() < 4) return incomplete<Verdict>();
   if (in[1] != 0 && in[1] != 1) return invalid<Verdict>("verdict: status byte must be 0 or 1");
-  const std::size_t len = get_uint(in, 2, 2);
+  const std::size_t len = get_u16(in, 2);
   if (len > max_reason)
     return invalid<Verdict>("verdict: reason of " + std::to_string(len) + " bytes is too long");
   if (in.size() < 4 + len) return incomplete<Verdict>();

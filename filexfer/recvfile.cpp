@@ -27,11 +27,11 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <nlohmann/json.hpp>
 
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
+#include "common/json.hpp"
 #include "common/server.hpp"
 #include "common/trace.hpp"
 #include "filexfer/guards.hpp"
@@ -68,7 +68,7 @@ class Printer : public Reporter {
         options_.receive.dir_text == "." ? r.path : options_.receive.dir_text + "/" + r.path;
     if (options_.json) {
       static const char* kinds[] = {"received", "rejected", "refused", "have", "directory"};
-      nlohmann::json j = {{"peer", r.peer}, {"name", r.path}, {"verdict", kinds[static_cast<int>(r.kind)]}};
+      Json j = {{"peer", r.peer}, {"name", r.path}, {"verdict", kinds[static_cast<int>(r.kind)]}};
       if (r.kind != FileReport::Kind::directory) j["size"] = r.size;
       if (r.kind == FileReport::Kind::received || r.kind == FileReport::Kind::have)
         j["sha256"] = to_hex(r.sha256);
@@ -78,7 +78,7 @@ class Printer : public Reporter {
         j["path"] = where;
         if (r.classic) j["classic"] = true;
       }
-      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+      std::cout << json_text(j) << std::endl;
       return;
     }
     switch (r.kind) {
@@ -129,14 +129,14 @@ class Printer : public Reporter {
     if (c.files + c.have + c.failed == 0) return;
     const RunTotals run{c.files, c.bytes, c.bytes, c.have, c.failed};
     if (options_.json) {
-      const nlohmann::json j = {{"summary",
-                                 {{"peer", c.peer},
-                                  {"files", c.files},
-                                  {"bytes", c.bytes},
-                                  {"have", c.have},
-                                  {"failed", c.failed},
-                                  {"seconds", c.seconds}}}};
-      std::cout << j.dump() << std::endl;
+      const Json j = {{"summary",
+                       {{"peer", c.peer},
+                        {"files", c.files},
+                        {"bytes", c.bytes},
+                        {"have", c.have},
+                        {"failed", c.failed},
+                        {"seconds", c.seconds}}}};
+      std::cout << json_text(j) << std::endl;
       return;
     }
     line("done " + c.peer + ": " + RunProgress::summary(run, c.seconds));
@@ -281,8 +281,7 @@ int accept_next(int listener, asio::ip::tcp::endpoint& peer) {
     socklen_t len = sizeof from;
     const int fd = ::accept4(listener, reinterpret_cast<sockaddr*>(&from), &len, SOCK_CLOEXEC);
     if (fd >= 0) {
-      std::memcpy(peer.data(), &from, std::min<std::size_t>(len, peer.capacity()));
-      peer.resize(len);
+      peer = endpoint_from<asio::ip::tcp::endpoint>(from, len);
       return fd;
     }
     // Out of descriptors (EMFILE): the listener stays readable, so pause

@@ -20,10 +20,9 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/cli.hpp"
 #include "common/error.hpp"
+#include "common/json.hpp"
 #include "common/trace.hpp"
 #include "filexfer/connect.hpp"
 #include "filexfer/connection.hpp"
@@ -111,7 +110,7 @@ class Run {
     if (!good) ++totals_.failed;
     totals_.moved += moved;
     if (options_.json) {
-      nlohmann::json j = {{"name", s.name}, {"verdict", verdict}};
+      Json j = {{"name", s.name}, {"verdict", verdict}};
       if (s.directory) {
         j["directory"] = true;
       } else {
@@ -121,7 +120,7 @@ class Run {
       }
       if (digest) j["sha256"] = to_hex(*digest);
       if (!reason.empty()) j["reason"] = reason;
-      std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+      std::cout << json_text(j) << std::endl;
     } else if (verdict == "good" && s.directory) {
       std::cout << "sent " << s.name << "/ (empty directory)" << std::endl;
     } else if (verdict == "good") {
@@ -138,14 +137,14 @@ class Run {
     progress_.clear();
     const double seconds = progress_.seconds();
     if (options_.json) {
-      const nlohmann::json j = {{"summary",
-                                 {{"files", totals_.files},
-                                  {"bytes", totals_.bytes},
-                                  {"sent_bytes", totals_.moved},
-                                  {"skipped", totals_.skipped},
-                                  {"failed", totals_.failed},
-                                  {"seconds", seconds}}}};
-      std::cout << j.dump() << std::endl;
+      const Json j = {{"summary",
+                       {{"files", totals_.files},
+                        {"bytes", totals_.bytes},
+                        {"sent_bytes", totals_.moved},
+                        {"skipped", totals_.skipped},
+                        {"failed", totals_.failed},
+                        {"seconds", seconds}}}};
+      std::cout << json_text(j) << std::endl;
     }
     if (isatty(STDERR_FILENO) && !options_.common.quiet)
       std::cerr << program << ": " << RunProgress::summary(totals_, seconds) << std::endl;
@@ -401,13 +400,9 @@ int main(int argc, char** argv) {
   add_family_flags(app, options.family);
   add_common_flags(app, options.common);
   if (auto status = parse_command_line(app, argc, argv)) return *status;
-  if (options.args.size() < 2) {
-    std::cerr << program << ": need at least one PATH and then HOST[:PORT]" << std::endl;
-    return 2;
-  }
+  if (options.args.size() < 2) return usage_error(app, "need at least one PATH and then HOST[:PORT]");
   if (auto peer = parse_peer(options.args.back(), 8008); !peer) {
-    std::cerr << program << ": " << options.args.back() << ": " << peer.error() << std::endl;
-    return 2;
+    return usage_error(app, options.args.back() + ": " + peer.error());
   }
   try {
     return run(options);

@@ -11,9 +11,9 @@
 #include <asio.hpp>
 
 #include "common/error.hpp"
+#include "common/event_loops.hpp"
 #include "common/stats.hpp"
 #include "tcp/connect.hpp"
-#include "tcp/event_loops.hpp"
 #include "tcp/idle_watchdog.hpp"
 
 namespace socklab {
@@ -82,11 +82,9 @@ asio::awaitable<void> do_rounds(std::shared_ptr<Watched<tcp::socket>> conn, int 
   run.latencies_us.insert(run.latencies_us.end(), latencies.begin(), latencies.end());
 }
 
-// Runs each loop on its own thread until it has no work left.
+// Runs every loop until it has no work left, then makes them ready to run again.
 void run_loops(std::deque<asio::io_context>& loops) {
-  std::vector<std::thread> threads;
-  for (auto& loop : loops) threads.emplace_back([&loop] { loop.run(); });
-  for (auto& t : threads) t.join();
+  run_event_loops(loops);
   for (auto& loop : loops) loop.restart();
 }
 

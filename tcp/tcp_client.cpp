@@ -10,11 +10,12 @@
 #include <string>
 
 #include <asio.hpp>
-#include <nlohmann/json.hpp>
 
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
+#include "common/json.hpp"
+#include "common/stats.hpp"
 #include "common/trace.hpp"
 #include "tcp/connect.hpp"
 #include "tcp/idle_watchdog.hpp"
@@ -161,25 +162,23 @@ void print_load(const LoadOptions& o, const LoadResult& r, bool json) {
   const double per_second = r.round_trips_per_second();
   const double mib_per_second = per_second * o.size / (1024.0 * 1024.0);
   if (json) {
-    const nlohmann::ordered_json line = {
-        {"peer", r.peer},
-        {"connections", o.connections},
-        {"rounds", o.rounds},
-        {"size", o.size},
-        {"round_trips", l.count},
-        {"seconds", r.seconds},
-        {"round_trips_per_s", per_second},
-        {"mib_per_s", mib_per_second},
-        {"latency_ms", {{"min", l.min}, {"avg", l.avg}, {"p50", l.p50}, {"p99", l.p99}, {"max", l.max}}},
-        {"errors", r.failures}};
-    std::printf("%s\n", line.dump().c_str());
+    const Json line = {{"peer", r.peer},
+                       {"connections", o.connections},
+                       {"rounds", o.rounds},
+                       {"size", o.size},
+                       {"round_trips", l.count},
+                       {"seconds", r.seconds},
+                       {"round_trips_per_s", per_second},
+                       {"mib_per_s", mib_per_second},
+                       {"latency_ms", l},
+                       {"errors", r.failures}};
+    std::printf("%s\n", json_text(line).c_str());
   } else {
     std::printf("load: %d connections x %d round trips x %d bytes -> %s\n", o.connections, o.rounds, o.size,
                 r.peer.c_str());
     std::printf("%zu round trips in %.3f s: %.0f round trips/s, %.1f MiB/s each way\n", l.count, r.seconds,
                 per_second, mib_per_second);
-    std::printf("latency ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", l.min, l.avg, l.p50, l.p99,
-                l.max);
+    std::printf("latency ms: %s\n", to_text(l).c_str());
     std::printf("errors: %d\n", r.failures);
   }
   std::fflush(stdout);
@@ -229,22 +228,20 @@ int main(int argc, char** argv) {
                  "give up when nothing moves either way for this many seconds (0: never; "
                  "in --load mode, for each round trip, default 10)")
       ->check(CLI::Range(0.0, 86400.0));
-  app.add_option("--load", options.load.connections, "load mode: open this many connections at once")
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--rounds", options.load.rounds, "load mode: round trips per connection")
-      ->check(CLI::Range(1, 100000000))
-      ->capture_default_str();
-  app.add_option("--size", options.load.size, "load mode: bytes per message")
-      ->check(CLI::Range(1, 64 * 1024 * 1024))
-      ->capture_default_str();
-  app.add_flag("--json", options.json, "load mode: print the result as one JSON object");
+  auto* load =
+      app.add_option("--load", options.load.connections, "load mode: open this many connections at once")
+          ->check(CLI::Range(1, 100000));
+  auto* rounds = app.add_option("--rounds", options.load.rounds, "load mode: round trips per connection")
+                     ->check(CLI::Range(1, 100000000))
+                     ->capture_default_str();
+  auto* size = app.add_option("--size", options.load.size, "load mode: bytes per message")
+                   ->check(CLI::Range(1, 64 * 1024 * 1024))
+                   ->capture_default_str();
+  auto* json = app.add_flag("--json", options.json, "load mode: print the result as one JSON object");
+  for (auto* o : {rounds, size, json}) o->needs(load);
   add_family_flags(app, options.family);
   add_common_flags(app, options.common);
   if (auto status = parse_command_line(app, argc, argv)) return *status;
-  if (options.load.connections == 0 && (app.count("--rounds") || app.count("--size") || options.json)) {
-    std::cerr << program << ": --rounds, --size and --json need --load C" << std::endl;
-    return 2;
-  }
   try {
     const Tracer tracer(options.common.trace, std::cerr);
     if (options.load.connections > 0) {

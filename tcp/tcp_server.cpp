@@ -19,10 +19,10 @@
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
+#include "common/event_loops.hpp"
 #include "common/server.hpp"
 #include "common/trace.hpp"
 #include "tcp/echo_buffer.hpp"
-#include "tcp/event_loops.hpp"
 #include "tcp/idle_watchdog.hpp"
 #include "tcp/upper.hpp"
 
@@ -218,13 +218,11 @@ int run(const Options& options) {
   });
   asio::co_spawn(loops[0], do_accept(acceptor, loops, shared), asio::detached);
 
-  std::vector<std::thread> workers;
+  // A loop with no connection yet must wait for one, not return: the guards
+  // count as work until SIGINT/SIGTERM stops every loop.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep;
   for (auto& loop : loops) keep.push_back(asio::make_work_guard(loop));
-  for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&loop = loops[i]] { loop.run(); });
-  loops[0].run();
-  for (auto& loop : loops) loop.stop();
-  for (auto& worker : workers) worker.join();
+  run_event_loops(loops);
   shared.log.line("stopped; connections served: " + std::to_string(shared.served.load()));
   return 0;
 }

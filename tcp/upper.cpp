@@ -1,5 +1,7 @@
 #include "tcp/upper.hpp"
 
+#include "common/ascii.hpp"
+
 namespace socklab {
 namespace {
 
@@ -7,14 +9,12 @@ constexpr std::string_view exit_line = "EXIT\r";  // "\r" for clients that send 
 
 bool is_exit(std::string_view line) { return line == "EXIT" || line == exit_line; }
 
-char to_upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
-
 }  // namespace
 
 void UpperFilter::feed(std::string_view data, std::string& out) {
   for (char c : data) {
     if (exit_seen_) return;
-    const char u = to_upper(c);
+    const char u = upper_ascii(c);
     if (!candidate_) {
       out += u;
       candidate_ = (c == '\n');

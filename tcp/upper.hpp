@@ -1,5 +1,6 @@
 // The course's upper-casing server logic, with no I/O: ASCII letters become
-// upper case, and a line that is exactly "exit" ends the connection.
+// upper case (common/ascii.hpp), and a line that is exactly "exit" ends the
+// connection.
 #pragma once
 
 #include <string>

@@ -3,20 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/byte_order.hpp"
+
 namespace socklab {
-namespace {
-
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-std::uint64_t get_u64(const char* p) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
-}  // namespace
 
 std::string encode_probe(const ProbeHeader& header, std::size_t size) {
   std::string out(probe_magic, sizeof probe_magic);
@@ -30,7 +19,7 @@ std::string encode_probe(const ProbeHeader& header, std::size_t size) {
 std::optional<ProbeHeader> decode_probe(std::span<const char> datagram) {
   if (datagram.size() < probe_header_size) return std::nullopt;
   if (std::memcmp(datagram.data(), probe_magic, sizeof probe_magic) != 0) return std::nullopt;
-  return ProbeHeader{get_u64(datagram.data() + 4), get_u64(datagram.data() + 12)};
+  return ProbeHeader{get_u64(datagram, 4), get_u64(datagram, 12)};
 }
 
 void ProbeStats::on_reply(std::uint64_t sequence, double rtt_ms) {

@@ -24,6 +24,7 @@
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/stats.hpp"
 #include "common/trace.hpp"
 #include "udp/probe.hpp"
 
@@ -235,29 +236,20 @@ int run_probe(const Options& options, const Tracer& tracer) {
   const Summary rtt = stats.rtt();
   const double per_second = seconds > 0 ? static_cast<double>(stats.received()) / seconds : 0;
   if (options.json) {
-    const std::string rtt_json = JsonLine()
-                                     .add("min", rtt.min)
-                                     .add("avg", rtt.avg)
-                                     .add("p50", rtt.p50)
-                                     .add("p99", rtt.p99)
-                                     .add("max", rtt.max)
-                                     .str();
-    std::cout << JsonLine()
-                     .add("peer", peer)
-                     .add("count", count)
-                     .add("size", static_cast<std::uint64_t>(options.size))
-                     .add("sent", stats.sent())
-                     .add("received", stats.received())
-                     .add("lost", stats.lost())
-                     .add("loss_pct", stats.loss_percent())
-                     .add("duplicated", stats.duplicated())
-                     .add("reordered", stats.reordered())
-                     .add("foreign", stats.foreign())
-                     .add("seconds", seconds)
-                     .add("replies_per_s", per_second)
-                     .add_raw("rtt_ms", rtt_json)
-                     .str()
-              << std::endl;
+    const Json result = {{"peer", peer},
+                         {"count", count},
+                         {"size", options.size},
+                         {"sent", stats.sent()},
+                         {"received", stats.received()},
+                         {"lost", stats.lost()},
+                         {"loss_pct", stats.loss_percent()},
+                         {"duplicated", stats.duplicated()},
+                         {"reordered", stats.reordered()},
+                         {"foreign", stats.foreign()},
+                         {"seconds", seconds},
+                         {"replies_per_s", per_second},
+                         {"rtt_ms", rtt}};
+    std::cout << json_text(result) << std::endl;
   } else {
     char line[256];
     std::printf("probe %s: %llu datagrams of %zu bytes\n", peer.c_str(),
@@ -273,8 +265,7 @@ int run_probe(const Options& options, const Tracer& tracer) {
       std::printf("not our probes (ignored): %llu\n", static_cast<unsigned long long>(stats.foreign()));
     std::printf("%.3f s, %.0f replies/s\n", seconds, per_second);
     if (rtt.count) {
-      std::printf("rtt ms: min %.3f avg %.3f p50 %.3f p99 %.3f max %.3f\n", rtt.min, rtt.avg, rtt.p50,
-                  rtt.p99, rtt.max);
+      std::printf("rtt ms: %s\n", to_text(rtt).c_str());
     }
     std::fflush(stdout);
   }

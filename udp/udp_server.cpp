@@ -16,14 +16,15 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <asio.hpp>
 
+#include "common/ascii.hpp"
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
+#include "common/event_loops.hpp"
 #include "common/server.hpp"
 #include "common/trace.hpp"
 #include "udp/probe.hpp"
@@ -62,8 +63,8 @@ struct Shared {
 // bound to the same port with SO_REUSEPORT: the kernel hashes each client's
 // address to one of them, so a client always meets the same worker.
 struct Worker {
-  explicit Worker(unsigned hint) : loop(static_cast<int>(hint)), socket(loop) {}
-  asio::io_context loop;
+  explicit Worker(asio::io_context& loop) : loop(loop), socket(loop) {}
+  asio::io_context& loop;
   udp::socket socket;
   std::map<udp::endpoint, PeerCount> peers;
   PeerCount others;  // peers beyond --max-peers, counted together
@@ -88,10 +89,9 @@ std::string_view make_reply(Mode mode, std::string_view in, std::string& scratch
     case Mode::echo:
       return in;
     case Mode::upper:
-      scratch.assign(in);
-      for (char& c : scratch) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-      }
+      // A datagram arrives whole, so unlike TCP's UpperFilter nothing is held back.
+      scratch.clear();
+      append_upper(in, scratch);
       return scratch;
     case Mode::daytime:
       scratch = daytime_text();
@@ -131,9 +131,7 @@ asio::awaitable<void> serve(Worker& w, Shared& shared) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EBADF) break;
         continue;  // e.g. ECONNREFUSED: an ICMP error left by an earlier sendto; go on
       }
-      udp::endpoint from;
-      std::memcpy(from.data(), &from_addr, std::min<std::size_t>(from_len, from.capacity()));
-      from.resize(from_len);
+      const auto from = endpoint_from<udp::endpoint>(from_addr, from_len);
       std::size_t size = static_cast<std::size_t>(n);
       if (size > buffer.size()) {
         shared.truncated++;
@@ -189,8 +187,9 @@ void print_totals(std::deque<Worker>& workers, Shared& shared) {
 
 int run(const Options& options) {
   Shared shared{options, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}, {}, {}};
+  std::deque<asio::io_context> loops = make_event_loops(options.workers);
   std::deque<Worker> workers;
-  for (unsigned i = 0; i < options.workers; ++i) workers.emplace_back(1);
+  for (auto& loop : loops) workers.emplace_back(loop);
 
   // [1] resolve the address to listen on.
   const HostPort where = *parse_listen(options.listen, 8006);
@@ -231,10 +230,7 @@ int run(const Options& options) {
     }
   });
   for (auto& w : workers) asio::co_spawn(w.loop, serve(w, shared), asio::detached);
-  std::vector<std::thread> threads;
-  for (std::size_t i = 1; i < workers.size(); ++i) threads.emplace_back([&w = workers[i]] { w.loop.run(); });
-  workers[0].loop.run();
-  for (auto& t : threads) t.join();
+  run_event_loops(loops);
   shared.tracer.step(5, "close", bound, calls::close);
   print_totals(workers, shared);
   return 0;

@@ -90,6 +90,18 @@ TEST_CASE("parse_command_line") {
   }
 }
 
+TEST_CASE("usage_error") {
+  CLI::App app("a test program", "prog");
+  std::ostringstream err;
+  auto* old_err = std::cerr.rdbuf(err.rdbuf());
+  const int status = socklab::usage_error(app, "need at least one PATH");
+  std::cerr.rdbuf(old_err);
+  CHECK(status == 2);
+  CHECK(err.str() ==
+        "prog: need at least one PATH\n"
+        "Run 'prog --help' for the options.\n");
+}
+
 TEST_CASE("add_family_flags") {
   CLI::App app("a test program", "prog");
   Family family = Family::any;

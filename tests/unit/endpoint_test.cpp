@@ -1,5 +1,8 @@
 #include "common/endpoint.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <doctest/doctest.h>
 
 using socklab::HostPort;
@@ -90,6 +93,26 @@ TEST_CASE("format_address") {
   }
   SUBCASE("writes IPv4-mapped IPv6 as IPv4") {
     CHECK(socklab::format_address(make_address("::ffff:10.0.0.1"), 5) == "10.0.0.1:5");
+  }
+}
+
+TEST_CASE("endpoint_from") {
+  sockaddr_storage storage{};
+  SUBCASE("reads an IPv4 address the kernel filled in") {
+    auto* in = reinterpret_cast<sockaddr_in*>(&storage);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(8006);
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const auto e = socklab::endpoint_from<asio::ip::udp::endpoint>(storage, sizeof(sockaddr_in));
+    CHECK(socklab::to_string(e) == "127.0.0.1:8006");
+  }
+  SUBCASE("reads an IPv6 address the kernel filled in") {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(8008);
+    in6->sin6_addr = in6addr_loopback;
+    const auto e = socklab::endpoint_from<asio::ip::tcp::endpoint>(storage, sizeof(sockaddr_in6));
+    CHECK(socklab::to_string(e) == "[::1]:8008");
   }
 }
 

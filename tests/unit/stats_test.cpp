@@ -1,5 +1,7 @@
 #include "common/stats.hpp"
 
+#include "common/json.hpp"
+
 #include <doctest/doctest.h>
 
 TEST_CASE("percentile") {
@@ -29,5 +31,20 @@ TEST_CASE("summarize") {
     auto s = socklab::summarize({});
     CHECK(s.count == 0);
     CHECK(s.max == 0);
+  }
+}
+
+TEST_CASE("a summary as text and as JSON") {
+  const auto s = socklab::summarize({3, 1, 2, 10});
+  SUBCASE("text: three decimals, in the order min avg p50 p99 max") {
+    CHECK(socklab::to_text(s) == "min 1.000 avg 4.000 p50 2.000 p99 10.000 max 10.000");
+  }
+  SUBCASE("text: rounds to the microsecond when the unit is ms") {
+    CHECK(socklab::to_text(socklab::summarize({0.1234567})) ==
+          "min 0.123 avg 0.123 p50 0.123 p99 0.123 max 0.123");
+  }
+  SUBCASE("JSON: the same five keys in the same order") {
+    CHECK(socklab::json_text(socklab::Json{{"rtt_ms", s}}) ==
+          R"({"rtt_ms":{"min":1.0,"avg":4.0,"p50":2.0,"p99":10.0,"max":10.0}})");
   }
 }

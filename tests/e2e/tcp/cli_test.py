@@ -33,7 +33,7 @@ def test_bad_arguments_exit_2_with_a_message():
         (["tcp-client", ":8001"], "empty host in ':8001'"),
         (["tcp-client", "host:"], "missing port after ':' in 'host:'"),
         (["tcp-client", "localhost", "--load", "abc"], "--load"),
-        (["tcp-client", "localhost", "--rounds", "5"], "--rounds, --size and --json need --load C"),
+        (["tcp-client", "localhost", "--rounds", "5"], "--rounds requires --load"),
         (["tcp-client", "localhost", "-4", "-6"], "excludes"),
     ]
     for argv, expected in cases:
