@@ -119,7 +119,9 @@ bool on_path(const std::string& program) {
   std::string dir;
   while (std::getline(dirs, dir, ':')) {
     if (dir.empty()) dir = ".";
-    if (access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    // AT_EACCESS: checked as exec will check it, with the effective user and
+    // capabilities (plain access() uses the real ones).
+    if (faccessat(AT_FDCWD, (dir + "/" + program).c_str(), X_OK, AT_EACCESS) == 0) return true;
   }
   return false;
 }
