@@ -57,7 +57,7 @@ PROGRAMS = {"tcp-server": tcp_server, "udp-server": udp_server, "udp-relay": udp
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
-@pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGINT), (signal.SIGINT, signal.SIGTERM)])
+@pytest.mark.parametrize("first, second", [(signal.SIGTERM, signal.SIGTERM), (signal.SIGINT, signal.SIGTERM)])
 def test_a_signal_stops_it_with_status_0_and_a_second_does_no_harm(name, first, second):
     server, client, last_words = PROGRAMS[name]()
     os.kill(server.proc.pid, first)
