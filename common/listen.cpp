@@ -11,14 +11,18 @@
 namespace socklab {
 namespace {
 
-// [1] The one local address a listener binds.
-template <class Protocol>
-typename Protocol::endpoint resolve_local(asio::io_context& io, const HostPort& where, Family family,
-                                          const Tracer& tracer, Call call) {
+// [1] resolve the one local address a listener binds, and open `socket`
+// (the socket() of step [2]) in its family.
+template <class Socket>
+typename Socket::endpoint_type resolve_and_open(asio::io_context& io, Socket& socket, const HostPort& where,
+                                                Family family, const Tracer& tracer, Call call) {
   auto address = resolve_listen_address(io, where, family);
   if (!address) throw StepError("resolve " + where.host, address.error());
-  const typename Protocol::endpoint local(*address, where.port);
+  const typename Socket::endpoint_type local(*address, where.port);
   tracer.step(1, "resolve", to_string(local), call);
+  std::error_code ec;
+  socket.open(local.protocol(), ec);
+  check(ec, "socket");
   return local;
 }
 
@@ -27,11 +31,9 @@ typename Protocol::endpoint resolve_local(asio::io_context& io, const HostPort& 
 asio::ip::tcp::acceptor listen_tcp(asio::io_context& io, const HostPort& where, Family family,
                                    const Tracer& tracer) {
   using asio::ip::tcp;
-  const tcp::endpoint local = resolve_local<tcp>(io, where, family, tracer, calls::resolve_tcp);
   tcp::acceptor acceptor(io);
+  const tcp::endpoint local = resolve_and_open(io, acceptor, where, family, tracer, calls::resolve_tcp);
   std::error_code ec;
-  acceptor.open(local.protocol(), ec);
-  check(ec, "socket");
   // SO_REUSEADDR lets a restarted server bind its port while connections of
   // the previous run still sit in TIME_WAIT (else: "Address already in use").
   acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
@@ -49,11 +51,9 @@ asio::ip::tcp::acceptor listen_tcp(asio::io_context& io, const HostPort& where, 
 asio::ip::udp::socket listen_udp(asio::io_context& io, const HostPort& where, Family family,
                                  const Tracer& tracer, bool share_port) {
   using asio::ip::udp;
-  const udp::endpoint local = resolve_local<udp>(io, where, family, tracer, calls::resolve_udp);
   udp::socket socket(io);
+  const udp::endpoint local = resolve_and_open(io, socket, where, family, tracer, calls::resolve_udp);
   std::error_code ec;
-  socket.open(local.protocol(), ec);
-  check(ec, "socket");
   if (share_port) {
     const int one = 1;
     if (::setsockopt(socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
