@@ -12,9 +12,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -269,6 +271,33 @@ int accept_next(int listener, int stop, asio::ip::tcp::endpoint& peer) {
   }
 }
 
+// --once: serves the one connection on a thread while this one waits for a
+// signal, which shuts the connection down, as stop_all() does. Exit status:
+// the transfer's, or 0 when a signal ended it.
+int serve_once(Receiver& receiver, int fd, const std::string& peer, bool allowed_peer,
+               const StopSignals& stop) {
+  // serve() owns and closes a duplicate, so `fd` is still ours to shut down.
+  const int own = ::dup(fd);
+  if (own < 0) {
+    const int why = errno;
+    ::close(fd);
+    throw StepError("dup", std::strerror(why));
+  }
+  auto served =
+      std::async(std::launch::async, [&] { return receiver.serve(own, peer, false, allowed_peer); });
+  bool stopped = false;
+  while (served.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (stop.wait_for(0.1)) {
+      ::shutdown(fd, SHUT_RDWR);  // ends the transfer's waits: it fails, leaving its part file
+      stopped = true;
+      break;
+    }
+  }
+  const bool ok = served.get();
+  ::close(fd);
+  return ok || stopped ? 0 : 1;
+}
+
 int run(const Options& options) {
   const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly
   const int dir_fd = ::open(options.receive.dir_text.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -300,7 +329,7 @@ int run(const Options& options) {
     tracer.step(3, "accept", peer, calls::accept, story::accepted);
     printer.log("open " + peer);
     if (options.once) {
-      status = receiver.serve(fd, peer, false, allowed_peer) ? 0 : 1;
+      status = serve_once(receiver, fd, peer, allowed_peer, stop);
       break;
     }
     workers.start(receiver, fd, peer, allowed_peer);

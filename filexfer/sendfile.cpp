@@ -413,12 +413,12 @@ int main(int argc, char** argv) {
     std::cerr << program << ": need at least one PATH and then HOST[:PORT]" << std::endl;
     return 2;
   }
-  if (auto peer = parse_peer(options.args.back(), 8008); !peer) {
+  auto peer = parse_peer(options.args.back(), 8008);
+  if (!peer) {
     std::cerr << program << ": " << options.args.back() << ": " << peer.error() << std::endl;
     return 2;
-  } else {
-    options.peer = *peer;  // parsed once, here
   }
+  options.peer = *peer;  // parsed once, here
   try {
     return run(options);
   } catch (const std::exception& e) {

@@ -44,16 +44,17 @@ def udp_relay():
     return server, client, r"^relay: from clients 1, forwarded 1"
 
 
-def recvfile():
+def recvfile(*extra):
     d = tempfile.mkdtemp()
-    server = start_server("recvfile", "--dir", d)
+    server = start_server("recvfile", "--dir", d, *extra)
     client = connect(server.port)
     client.sendall(b"SOCKLAB")  # a transfer begun: its thread waits for more
     server.wait_for_line(r"^open 127\.0\.0\.1:")
     return server, client, r"^stopped$"
 
 
-PROGRAMS = {"tcp-server": tcp_server, "udp-server": udp_server, "udp-relay": udp_relay, "recvfile": recvfile}
+PROGRAMS = {"tcp-server": tcp_server, "udp-server": udp_server, "udp-relay": udp_relay, "recvfile": recvfile,
+            "recvfile --once": lambda: recvfile("--once")}
 
 
 @pytest.mark.parametrize("name", PROGRAMS)
