@@ -5,16 +5,10 @@ side is a server. nc and socat neither hash nor sync: for a verified,
 durable transfer rsync --fsync is the yardstick."""
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from processes import Server, free_port, run
 
 
 class RsyncDaemon:
@@ -27,32 +21,23 @@ class RsyncDaemon:
         with open(conf, "w") as f:
             f.write(f"use chroot = no\nlog file = {self.dir}/log\n[in]\n  path = {dest}\n  read only = no\n"
                     f"  uid = {os.getuid()}\n  gid = {os.getgid()}\n")
-        self.proc = subprocess.Popen(["rsync", "--daemon", "--no-detach", "--address", "127.0.0.1",
-                                      "--port", str(self.port), "--config", conf],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.close()
-                    raise RuntimeError("rsync --daemon did not start")
-                time.sleep(0.05)
+        try:
+            self.server = Server(["rsync", "--daemon", "--no-detach", "--address", "127.0.0.1", "--port",
+                                  str(self.port), "--config", conf], self.port)
+        except BaseException:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
         self.url = f"rsync://127.0.0.1:{self.port}/in/"
 
     def seconds(self, *sources, recursive=False):
         """Time of one `rsync --fsync` of `sources` into the module."""
         argv = ["rsync", "--fsync", "--whole-file"] + (["-r"] if recursive else []) + list(sources) + [self.url]
         start = time.monotonic()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=600)
+        run(argv, timeout=600)
         return time.monotonic() - start
 
     def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
+        self.server.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):

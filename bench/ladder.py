@@ -17,7 +17,6 @@ The figures go to bench/RESULTS.md, section "ladder".
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -56,7 +55,6 @@ for _ in range(short):
 """
 
 SINK = r"""
-import socket
 l = socket.socket()
 l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("10.98.0.2", 9000))

@@ -5,9 +5,8 @@ full pipe, and the end of its stderr is kept for error messages."""
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"))
-import bench  # noqa: E402
+import processes  # noqa: E402
 
 # Prints its "listening on" line, then 1 MiB on each stream (a pipe holds
 # 64 KiB), then exits 0: it can only finish if someone reads both.
@@ -19,7 +18,7 @@ CHATTY = ("import sys\n"
 
 
 def test_a_server_that_prints_a_lot_is_not_blocked():
-    server = bench.Server([sys.executable, "-c", CHATTY])
+    server = processes.Server([sys.executable, "-c", CHATTY])
     try:
         assert server.port == 9
         assert server.proc.wait(timeout=20) == 0

@@ -11,11 +11,12 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
+
+import servers
 
 BUILD = os.environ.get("SOCKLAB_BUILD") or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
@@ -54,8 +55,7 @@ class Server:
     def __init__(self, proc, address):
         self.proc = proc
         self.address = address
-        m = re.match(r"^\[?(.*?)\]?:(\d+)$", address)
-        self.host, self.port = m.group(1), int(m.group(2))
+        self.host, self.port = servers.split_address(address)
         self.lines = []
         self.err_lines = []  # stderr lines read by wait_for_err_line
 
@@ -80,62 +80,38 @@ class Server:
 
     def wait_for_line(self, pattern, timeout=DEFAULT_TIMEOUT):
         """Reads stdout lines until one matches `pattern` (regex); returns it."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            assert left > 0, f"no line matching {pattern!r} within {timeout}s; saw {self.lines[-5:]}"
-            line = self.read_line(left)
-            assert line is not None, f"server ended before a line matching {pattern!r}"
-            if re.search(pattern, line):
-                return line
+        return self._wait_for(pattern, timeout, self.proc.stdout, self.lines, "stdout")
 
     def wait_for_err_line(self, pattern, timeout=DEFAULT_TIMEOUT):
         """Reads stderr lines until one matches `pattern`; stop() still returns them all."""
+        return self._wait_for(pattern, timeout, self.proc.stderr, self.err_lines, "stderr")
+
+    def _wait_for(self, pattern, timeout, stream, seen, name):
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()
-            assert left > 0, f"no stderr line matching {pattern!r} within {timeout}s; saw {self.err_lines[-5:]}"
-            line = read_line(self.proc, left, stream=self.proc.stderr)
-            assert line is not None, f"server closed stderr before a line matching {pattern!r}"
-            self.err_lines.append(line)
+            assert left > 0, f"no {name} line matching {pattern!r} within {timeout}s; saw {seen[-5:]}"
+            line = read_line(self.proc, left, stream=stream)
+            assert line is not None, f"server closed its {name} before a line matching {pattern!r}"
+            seen.append(line)
             if re.search(pattern, line):
                 return line
 
     def stop(self, sig=signal.SIGTERM, timeout=DEFAULT_TIMEOUT):
         """Sends `sig` and waits; returns (exit status, rest of stdout, stderr)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
         try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, err = self.proc.communicate()
-            raise AssertionError(f"server did not exit within {timeout}s of signal {sig}")
-        err = "".join(line + "\n" for line in self.err_lines) + (err or b"").decode(errors="replace")
-        return self.proc.returncode, out.decode(errors="replace"), err
+            status, out, err = servers.stop(self.proc, sig, timeout)
+        except TimeoutError as e:
+            raise AssertionError(str(e)) from None
+        return status, out, "".join(line + "\n" for line in self.err_lines) + err
 
 
 def read_line(proc, timeout, stream=None):
     """One line of `proc`'s stdout (or of `stream`) within `timeout` seconds (None at EOF)."""
-    import selectors
-    stream = stream or proc.stdout
-    sel = selectors.DefaultSelector()
-    sel.register(stream, selectors.EVENT_READ)
-    buf = b""
-    deadline = time.monotonic() + timeout
-    fd = stream.fileno()
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"no output line within {timeout}s (got {buf!r})")
-        if not sel.select(left):
-            continue
-        ch = os.read(fd, 1)  # one byte at a time: the rest stays in the pipe for later reads
-        if not ch:
-            return buf.decode(errors="replace") if buf else None
-        if ch == b"\n":
-            return buf.decode(errors="replace")
-        buf += ch
+    try:
+        return servers.read_line(stream or proc.stdout, timeout)
+    except TimeoutError as e:
+        raise AssertionError(str(e)) from None
 
 
 def start_server(name, *args, listen="127.0.0.1:0", timeout=DEFAULT_TIMEOUT, env=None,
@@ -145,19 +121,12 @@ def start_server(name, *args, listen="127.0.0.1:0", timeout=DEFAULT_TIMEOUT, env
     if listen is not None:
         argv += [listen_flag, listen]
     argv += list(args)
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=stderr, env=env, cwd=cwd)
-    _started.append(proc)
     try:
-        first = read_line(proc, timeout)
-    except AssertionError:
-        proc.kill()
-        raise
-    if first is None or not first.startswith("listening on "):
-        proc.kill()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        raise AssertionError(f"{name}: first line was {first!r}, stderr {err!r}")
-    return Server(proc, first[len("listening on "):].strip())
+        proc, address = servers.start(argv, timeout, env=env, cwd=cwd, stderr=stderr)
+    except servers.ServerError as e:
+        raise AssertionError(str(e)) from None
+    _started.append(proc)
+    return Server(proc, address)
 
 
 def spawn(args, **kwargs):
@@ -265,6 +234,27 @@ def real_uid():
 def need_root():
     if real_uid() != 0:
         skip("needs root (network namespaces); CI runs as root")
+
+
+def as_nobody():
+    """The prefix that runs a command as user nobody (uid 65534) when we are
+    root, or [] when we are an ordinary user already.
+
+    Where / itself is 0700 (a fresh Debian root made with mktemp and entered
+    with chroot), nobody cannot even load libc; there nobody keeps one
+    capability, CAP_DAC_READ_SEARCH (read and search any directory), and no
+    other: not CAP_NET_RAW, not CAP_SYS_ADMIN, not uid 0."""
+    if real_uid() != 0:
+        return []
+    need_tool("setpriv")
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    if run(nobody + ["true"]).returncode == 0:
+        return nobody
+    searcher = nobody + ["--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"]
+    probe = run(searcher + ["true"])
+    if probe.returncode != 0:
+        skip(f"user nobody cannot run programs here: {probe.stderr.decode().strip()}")
+    return searcher
 
 
 def cleanup():

@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import socklab_test as t  # noqa: E402
+from servers import memory_kib  # noqa: E402
 
 SOAK_SECONDS = float(os.environ.get("SOCKLAB_SOAK_SECONDS", "0"))
 SCALE = float(os.environ.get("SOCKLAB_TIMEOUT_SCALE", "1"))
@@ -51,20 +52,11 @@ def raise_fd_limit(need):
 
 
 def sanitized(path):
-    """True when the binary was built with AddressSanitizer (it uses far more memory)."""
+    """True when the binary was built with AddressSanitizer or ThreadSanitizer
+    (each keeps shadow memory beside the program's own, so RSS is far larger)."""
     with open(path, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
-def memory_kib(pid):
-    """(VmRSS, VmHWM) of a process, in KiB, from /proc/PID/status."""
-    values = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                values[key] = int(rest.split()[0])
-    return values["VmRSS"], values["VmHWM"]
+        body = f.read()
+    return b"__asan_init" in body or b"__tsan_init" in body
 
 
 def payload(i, n):
@@ -217,7 +209,7 @@ def test_two_thousand_connections_good_and_hostile():
     asan = sanitized(binary)
     with tempfile.TemporaryFile() as errors:
         server = start(errors)
-        rss0, _ = memory_kib(server.proc.pid)
+        rss0 = memory_kib(server.proc.pid, "VmRSS")[0]
         rounds = 50 if SOAK_SECONDS <= 0 else 200
         started = time.monotonic()
         rss_after = []
@@ -225,10 +217,10 @@ def test_two_thousand_connections_good_and_hostile():
         while len(results) < MAX_WAVES:
             results.append(wave(server, rounds))
             assert server.proc.poll() is None, "tcp-server died under load"
-            rss_after.append(memory_kib(server.proc.pid)[0])
+            rss_after.append(memory_kib(server.proc.pid, "VmRSS")[0])
             if time.monotonic() - started >= SOAK_SECONDS:
                 break
-        rss, hwm = memory_kib(server.proc.pid)
+        rss, hwm = memory_kib(server.proc.pid, "VmRSS", "VmHWM")
         echo_once(server)
         small = load_client(server, 10, connections=50)
         out, err = small.communicate(timeout=60 * SCALE)
@@ -253,7 +245,7 @@ def test_two_thousand_connections_good_and_hostile():
           f"{trips} verified round trips of {MESSAGE} B, 0 errors, worst p99 {p99:.2f} ms; "
           f"{flooded / 1048576:.0f} MiB flooded at non-readers; server RSS start {rss0} KiB, "
           f"after waves {rss_after[0]}..{rss_after[-1]} KiB, end {rss} KiB, peak {hwm} KiB"
-          f"{' (ASan)' if asan else ''}", flush=True)
+          f"{' (sanitizer)' if asan else ''}", flush=True)
 
 
 def test_sigterm_in_the_middle_of_the_load_exits_0():

@@ -15,25 +15,17 @@ import json
 import os
 import random
 import socket
-import subprocess
 import sys
 import time
 from multiprocessing import Event, Process
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import socklab_test as t  # noqa: E402
+from servers import memory_kib  # noqa: E402
 
 SECONDS = float(os.environ.get("SOCKLAB_SOAK_SECONDS", "4"))
 FLOODERS = 4
 SOCKETS_PER_FLOODER = 50
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
 
 
 def flood(port, seconds, seed, started=None):
@@ -67,7 +59,7 @@ def probe(server, count, timeout="1"):
 def test_flood_while_probing():
     server = t.start_server("udp-server", "-q", "--max-peers", "100")
     pid = server.proc.pid
-    idle_rss = rss_kib(pid)
+    idle_rss = memory_kib(pid, "VmRSS")[0]
     started = [Event() for _ in range(FLOODERS)]
     flooders = [Process(target=flood, args=(server.port, SECONDS, seed, started[seed])) for seed in range(FLOODERS)]
     for p in flooders:
@@ -75,7 +67,7 @@ def test_flood_while_probing():
     try:
         assert all(e.wait(30) for e in started), "the flooders did not start within 30 s"
         during = probe(server, 2000)
-        peak_rss = rss_kib(pid)
+        peak_rss = memory_kib(pid, "VmRSS")[0]
         assert server.proc.poll() is None, "udp-server died under the flood"
         # Most probes come back even while the flood fills the socket buffer.
         assert during["received"] >= 200, during

@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from socklab_test import Terminal, binary, need_root, need_tool, read_line, real_uid, run, skip
+from socklab_test import Terminal, as_nobody, binary, need_root, need_tool, read_line, real_uid, run, skip
 
 TCPSTATE = binary("tcpstate")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit", "fixtures", "ladder")
@@ -41,18 +41,6 @@ def public_copy():
         f.write(EXCHANGE)
     os.chmod(os.path.join(public, "exchange.py"), 0o644)
     return public
-
-
-def as_nobody():
-    """The prefix that runs a command as user nobody (we are root), or []."""
-    if real_uid() != 0:
-        return []
-    need_tool("setpriv")
-    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    probe = run(nobody + ["true"])
-    if probe.returncode != 0:  # e.g. a chroot whose / only root may enter
-        skip(f"user nobody cannot run programs here: {probe.stderr.decode().strip()}")
-    return nobody
 
 
 def check_exchange(lines):
@@ -86,7 +74,7 @@ def test_command_as_ordinary_user():
     finally:
         shutil.rmtree(public, True)
     if r.returncode == 1 and b"cannot make a private network namespace" in r.stderr:
-        skip(f"this kernel refuses user namespaces: {r.stderr.decode().strip()}")
+        skip(f"user namespaces are refused here (by the kernel, or in a chroot): {r.stderr.decode().strip()}")
     assert r.returncode == 0, (r.returncode, r.stderr)
     check_exchange(r.stdout.decode().splitlines())
 
@@ -119,7 +107,7 @@ def test_command_as_root_then_write_and_read_give_the_same_ladder():
 def test_command_exit_status_and_failures():
     r = run([TCPSTATE, "ladder", "--", "sh", "-c", "exit 3"])
     if b"cannot make a private network namespace" in r.stderr:
-        skip(f"this kernel refuses user namespaces: {r.stderr.decode().strip()}")
+        skip(f"user namespaces are refused here (by the kernel, or in a chroot): {r.stderr.decode().strip()}")
     assert r.returncode == 3 and r.stdout == b"", (r.returncode, r.stderr)
     r = run([TCPSTATE, "ladder", "--", "/nonexistent/program"])
     assert r.returncode == 1
@@ -150,27 +138,32 @@ def test_between_two_namespaces_over_veth():
     need_tool("ip")
     tag = str(os.getpid())
     a, b = "sl-lad-a" + tag, "sl-lad-b" + tag
+    need_tool("nsenter")
     ip = lambda *args: subprocess.run(["ip", *args], check=True, capture_output=True, timeout=20)
+    # `ip -n NS` and `ip netns exec NS` also remount /, which fails where / is
+    # not a mount point (a chroot); nsenter changes only the network namespace.
+    on = lambda ns: ["nsenter", f"--net=/run/netns/{ns}"]
+    on_ip = lambda ns, *args: subprocess.run(on(ns) + ["ip", *args], check=True, capture_output=True, timeout=20)
     try:
         ip("netns", "add", a)
         ip("netns", "add", b)
         ip("link", "add", "lad0", "netns", a, "type", "veth", "peer", "name", "lad1", "netns", b)
-        ip("-n", a, "addr", "add", "10.99.0.1/24", "dev", "lad0")
-        ip("-n", b, "addr", "add", "10.99.0.2/24", "dev", "lad1")
+        on_ip(a, "addr", "add", "10.99.0.1/24", "dev", "lad0")
+        on_ip(b, "addr", "add", "10.99.0.2/24", "dev", "lad1")
         for ns, dev in ((a, "lad0"), (b, "lad1")):
-            ip("-n", ns, "link", "set", dev, "up")
-            ip("-n", ns, "link", "set", "lo", "up")
-        server = subprocess.Popen(["ip", "netns", "exec", b, binary("tcp-server"), "-l", "10.99.0.2:8001", "-q"],
+            on_ip(ns, "link", "set", dev, "up")
+            on_ip(ns, "link", "set", "lo", "up")
+        server = subprocess.Popen(on(b) + [binary("tcp-server"), "-l", "10.99.0.2:8001", "-q"],
                                   stdout=subprocess.PIPE)
         try:
             assert server.stdout.readline().startswith(b"listening on")
-            lad = subprocess.Popen(["ip", "netns", "exec", a, TCPSTATE, "ladder", "--interface", "lad0", "--json",
+            lad = subprocess.Popen(on(a) + [TCPSTATE, "ladder", "--interface", "lad0", "--json",
                                     "--port", "8001", "--duration", "20"], stdout=subprocess.PIPE)
             # Wait until the capture is open: a probe connection's SYN shows up. A capture that opened in the
             # middle of a probe sees only that probe's later segments; the next probe's SYN is then captured.
             seen = []
             for _ in range(40):
-                subprocess.run(["ip", "netns", "exec", a, binary("tcp-client"), "10.99.0.2:8001"], input=b"",
+                subprocess.run(on(a) + [binary("tcp-client"), "10.99.0.2:8001"], input=b"",
                                capture_output=True, timeout=20)
                 try:
                     while (line := read_line(lad, 0.5)) is not None:
@@ -180,7 +173,7 @@ def test_between_two_namespaces_over_veth():
                 if any(s["flags"] == "SYN" for s in seen):
                     break
             assert any(s["flags"] == "SYN" and s["server"] == "10.99.0.2:8001" for s in seen), seen
-            subprocess.run(["ip", "netns", "exec", a, binary("tcp-client"), "10.99.0.2:8001"], input=b"hi\n",
+            subprocess.run(on(a) + [binary("tcp-client"), "10.99.0.2:8001"], input=b"hi\n",
                            capture_output=True, timeout=20, check=True)
             lad.terminate()
             out, _ = lad.communicate(timeout=20)

@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from socklab_test import Terminal, binary, need_tool, read_line, real_uid, run, skip, spawn, wait_until
+from socklab_test import Terminal, as_nobody, binary, need_tool, read_line, real_uid, run, skip, spawn, wait_until
 
 TCPSTATE = binary("tcpstate")
 CLEAR = "\x1b[H\x1b[2J"  # how the live view starts each screen
@@ -234,14 +234,7 @@ def test_bpftrace_needs_root():
     if real_uid() != 0:
         r = run([TCPSTATE, "watch", "--source", "bpftrace", "--duration", "0.1"])
     else:
-        need_tool("setpriv")
-        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-        if run(nobody + ["true"]).returncode != 0:
-            # A chroot whose / only root may enter (a fresh Debian root made
-            # by mktemp is 0700): a user namespace with no uid map makes us
-            # user nobody (65534) to geteuid(), still able to read our files.
-            need_tool("unshare")
-            nobody = ["unshare", "--user"]
+        nobody = as_nobody()
         # From a copy anyone may run: the build directory may sit under
         # /root, which nobody cannot enter.
         public = tempfile.mkdtemp(prefix="socklab-nobody-")
