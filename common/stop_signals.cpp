@@ -50,10 +50,6 @@ void install_once() {
 
 StopSignals::StopSignals() { install_once(); }
 
-StopSignals::StopSignals(asio::io_context& io, std::function<void()> on_stop) : StopSignals() {
-  call_on(io, std::move(on_stop));
-}
-
 void StopSignals::call_on(asio::io_context& io, std::function<void()> on_stop) {
   // The wait owns a duplicate of the pipe's read end: it lives as long as
   // the wait is pending, at most as long as `io`, and closing it leaves the

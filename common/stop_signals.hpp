@@ -16,14 +16,12 @@ namespace socklab {
 /// before announcing anything, so no signal finds the default action.
 class StopSignals {
  public:
-  /// Blocking programs: poll fd(), wait_for(), or ask requested().
   StopSignals();
-  /// Event-loop programs: also calls `on_stop` once, on `io`, at the first
-  /// signal (at once if one came already).
-  StopSignals(asio::io_context& io, std::function<void()> on_stop);
 
-  /// Calls `on_stop` once, on `io`, at the first signal (at once if one
-  /// came already). Nothing to keep alive: the wait belongs to `io`.
+  /// Event-loop programs: calls `on_stop` once, on `io`, at the first signal
+  /// (at once if one came already). Nothing to keep alive: the wait belongs
+  /// to `io`. Blocking programs poll fd(), sleep in wait_for(), or ask
+  /// requested().
   void call_on(asio::io_context& io, std::function<void()> on_stop);
 
   /// True once SIGINT or SIGTERM has arrived.
