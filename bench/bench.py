@@ -5,12 +5,13 @@ same run, as ratios.
   bench/run BUILD_DIR [SCENARIO...]                    (./socklab bench)
   bench/run BUILD_DIR --old OLD_BUILD_DIR [SCENARIO...]  (./socklab bench --against REV)
 
-SCENARIO: echo, udp, filexfer, states or all (the default). Each
+SCENARIO: echo, udp, filexfer, lab, states or all (the default). Each
 configuration runs SOCKLAB_BENCH_REPEAT times (default 5), the programs
 taking turns so that a noisy neighbour hurts all of them alike; a figure is
 the median of its runs, shown with its min and max. Everything runs on
-loopback. The results go to bench/RESULTS.md (a table) and bench/results.png
-(the ratios, via gnuplot).
+loopback but lab, across the two-host lab's namespaces (root only). The
+results go to bench/RESULTS.md (a table) and bench/results.png (the ratios,
+via gnuplot).
 
 With --old, only socklab's own programs run, from OLD_BUILD_DIR and from
 BUILD_DIR taking turns, and one table compares them (bench/ab.py); nothing
@@ -25,6 +26,7 @@ import ab
 import chart
 import echo
 import filexfer
+import lab
 import measure
 import report
 import states
@@ -35,6 +37,7 @@ SCENARIOS = {
     "echo": echo,  # tcp-server against the epoll reference, socat and ncat; two load clients; idle memory
     "udp": udp,  # udp-server against a plain recvfrom/sendto loop
     "filexfer": filexfer,  # sendfile -> recvfile against rsync --fsync, nc, socat and iperf3
+    "lab": lab,  # sendfile -> recvfile across the two-host lab's 1 Gbit/s link against iperf3
     "states": states,  # how many transitions each tcpstate source catches
 }
 AB_DEFAULT = ["echo", "udp", "filexfer"]

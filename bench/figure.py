@@ -52,10 +52,10 @@ class Figure:
                 out.append((f"at least {fmt(want)} {self.unit}", got is not None and got >= want))
             elif self.higher_is_better:
                 ratio = self.ratio(peer)
-                out.append((f">= {want:.1f}x {peer}", ratio is not None and ratio >= want))
+                out.append((f">= {times(want)} {peer}", ratio is not None and ratio >= want))
             else:  # socklab's value at most `want` times the peer's
                 ratio = self.ratio(peer)
-                out.append((f"<= {want:.1f}x {peer}", ratio is not None and ratio >= 1 / want))
+                out.append((f"<= {times(want)} {peer}", ratio is not None and ratio >= 1 / want))
         return out
 
 
@@ -67,3 +67,8 @@ def fmt(x):
     if abs(x) >= 10:
         return f"{x:.1f}"
     return f"{x:.2f}"
+
+
+def times(want):
+    """A target ratio as written: 1.0x, 1.5x, 0.97x (never rounded to 1.0x)."""
+    return f"{want:.1f}x" if round(want, 1) == want else f"{want:.2f}x"

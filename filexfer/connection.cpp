@@ -122,10 +122,10 @@ std::uint64_t Connection::send_file_some(int file_fd, std::uint64_t offset, std:
   }
 }
 
-bool Connection::readable() {
+bool Connection::readable(int wait_ms) {
   if (!ahead_.empty()) return true;
   pollfd p{fd_, POLLIN, 0};
-  return ::poll(&p, 1, 0) > 0;
+  return ::poll(&p, 1, wait_ms) > 0;
 }
 
 void Connection::shutdown_write() { ::shutdown(fd_, SHUT_WR); }

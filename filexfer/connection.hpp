@@ -66,8 +66,9 @@ class Connection {
     }
   }
   void shutdown_write();
-  /// Whether a read would return at once (bytes are waiting or the peer closed).
-  bool readable();
+  /// Whether a read would return at once (bytes are waiting or the peer
+  /// closed), waiting at most `wait_ms` milliseconds for it.
+  bool readable(int wait_ms = 0);
 
  private:
   void fill(const std::string& step);

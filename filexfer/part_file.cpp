@@ -6,11 +6,21 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <new>
+#include <utility>
 
 #include "common/error.hpp"
 
 namespace socklab::filexfer {
+
+void IoBuffer::allocate(std::size_t size) {
+  if (memory_) return;
+  size_ = (size + direct_alignment - 1) / direct_alignment * direct_alignment;
+  memory_.reset(static_cast<char*>(std::aligned_alloc(direct_alignment, size_)));
+  if (!memory_) throw std::bad_alloc();
+}
 
 PartFile::PartFile(int dir_fd, std::string name)
     : dir_fd_(::fcntl(dir_fd, F_DUPFD_CLOEXEC, 0)), name_(std::move(name)) {
@@ -25,7 +35,7 @@ PartFile::~PartFile() {
   ::close(dir_fd_);
 }
 
-std::optional<std::string> PartFile::open(bool truncate) {
+std::optional<std::string> PartFile::open(bool truncate, bool direct) {
   fd_ = ::openat(dir_fd_, name_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0),
                  0644);
   if (fd_ < 0) {
@@ -40,6 +50,7 @@ std::optional<std::string> PartFile::open(bool truncate) {
   struct stat st {};
   if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return "name: the part file is not a regular file";
   at_ = static_cast<std::uint64_t>(st.st_size);
+  direct_ = direct;
   return std::nullopt;
 }
 
@@ -56,6 +67,52 @@ void PartFile::truncate_to(std::uint64_t size) {
 }
 
 void PartFile::append(std::span<const char> bytes) {
+  const bool aligned = reinterpret_cast<std::uintptr_t>(bytes.data()) % direct_alignment == 0 &&
+                       bytes.size() % direct_alignment == 0 && at_ % direct_alignment == 0;
+  if (direct_ && aligned && !bytes.empty()) {
+    write_direct(bytes);
+  } else {
+    write_buffered(bytes);
+  }
+}
+
+// O_DIRECT is a flag of the open file, changed with fcntl. A filesystem that
+// cannot do direct I/O refuses it (EINVAL): then the page cache it is.
+void PartFile::set_direct(bool on) {
+  if (on == direct_now_) return;
+  const int flags = ::fcntl(fd_, F_GETFL);
+  if (flags < 0 || ::fcntl(fd_, F_SETFL, on ? flags | O_DIRECT : flags & ~O_DIRECT) != 0) {
+    if (on) {
+      direct_ = false;
+      return;
+    }
+    throw StepError("write " + name_, std::strerror(errno));
+  }
+  direct_now_ = on;
+}
+
+// pwrite with O_DIRECT returns when the disk has the bytes (in its cache:
+// the fdatasync at the end still flushes that, and the file's size and
+// block map). Nothing is left dirty in the page cache.
+void PartFile::write_direct(std::span<const char> bytes) {
+  set_direct(true);
+  while (direct_now_ && !bytes.empty()) {
+    const ssize_t w = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(at_));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno == EINVAL) break;  // an alignment this disk does not take: the page cache
+    if (w < 0) throw StepError("write " + name_, std::strerror(errno));
+    bytes = bytes.subspan(static_cast<std::size_t>(w));
+    at_ += static_cast<std::uint64_t>(w);
+    if (bytes.size() % direct_alignment != 0) break;  // a short write that broke the alignment
+  }
+  if (!bytes.empty()) {
+    direct_ = false;
+    write_buffered(bytes);
+  }
+}
+
+void PartFile::write_buffered(std::span<const char> bytes) {
+  set_direct(false);
   const std::uint64_t start = at_;
   while (!bytes.empty()) {
     const ssize_t w = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(at_));
@@ -84,6 +141,68 @@ std::optional<std::string> PartFile::rename_into_place(const std::string& final_
   }
   remove_ = false;  // it has its final name now
   return std::nullopt;
+}
+
+PartWriter::PartWriter(std::size_t buffers, std::size_t size) : buffers_(buffers) {
+  for (auto& b : buffers_) b.allocate(size);
+  thread_ = std::thread([this] { run(); });
+}
+
+PartWriter::~PartWriter() {
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return jobs_.empty(); });
+    stop_ = true;
+  }
+  changed_.notify_all();
+  thread_.join();
+}
+
+std::span<char> PartWriter::next() {
+  std::unique_lock lock(mutex_);
+  // Buffers are handed out in turn and written in turn: the next one is
+  // free when fewer than all of them wait for the disk.
+  changed_.wait(lock, [this] { return jobs_.size() < buffers_.size(); });
+  if (error_) std::rethrow_exception(error_);
+  return buffers_[next_].span();
+}
+
+void PartWriter::write(PartFile& part, std::size_t n) {
+  {
+    std::lock_guard lock(mutex_);
+    jobs_.push_back({&part, next_, n});
+    next_ = (next_ + 1) % buffers_.size();
+  }
+  changed_.notify_all();
+}
+
+void PartWriter::finish() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [this] { return jobs_.empty(); });
+  if (auto error = std::exchange(error_, nullptr)) std::rethrow_exception(error);
+}
+
+void PartWriter::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;  // stopped, and nothing left to write
+    const Job job = jobs_.front();
+    const bool failed = error_ != nullptr;
+    lock.unlock();
+    std::exception_ptr error;
+    if (!failed) {  // after a failure the part is given up: its later bytes are not written
+      try {
+        job.part->append({buffers_[job.buffer].data(), job.size});
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }
+    lock.lock();
+    if (error) error_ = error;
+    jobs_.pop_front();
+    changed_.notify_all();
+  }
 }
 
 }  // namespace socklab::filexfer

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -40,7 +41,8 @@ struct Session {
   std::string peer;
   Beneath beneath;
   std::atomic<bool> taken_over{false};  // a newer transfer of one of its files took over
-  std::vector<char> buffer{};  // allocated with the first accepted file: refused peers cost no memory
+  IoBuffer buffer{};  // allocated with the first accepted file: refused peers cost no memory
+  std::unique_ptr<PartWriter> writer{};  // started with the first big file
   Hello hello{};
   ConnectionReport totals{};
   struct Received;
@@ -51,6 +53,14 @@ struct Session {
 namespace {
 
 constexpr std::size_t chunk_size = 1 << 20;
+// A file at least this big is written with O_DIRECT (PartFile::append) on
+// the PartWriter's thread, in buffers of write_size; a smaller one through
+// the page cache on the connection's thread, where many are flushed together.
+constexpr std::uint64_t direct_from = 8 << 20;
+constexpr std::size_t write_buffers = 4;
+constexpr std::size_t write_size = 2 << 20;
+// A sender silent this long has its bytes so far written at once.
+constexpr int pause_ms = 100;
 // At most this much waits for one flush (so a verdict is never far away).
 constexpr std::size_t max_pending_files = 128;
 constexpr std::uint64_t max_pending_bytes = 64 << 20;
@@ -171,7 +181,7 @@ void flush(Session& s) {
 }
 
 // The SHA-256 of the first `size` bytes of `fd`, read into `buffer`.
-Sha256 hash_existing(int fd, std::uint64_t size, std::vector<char>& buffer, const std::string& name,
+Sha256 hash_existing(int fd, std::uint64_t size, std::span<char> buffer, const std::string& name,
                      const std::atomic<bool>& stop) {
   Hasher hash;
   for (std::uint64_t at = 0; at < size;) {
@@ -199,9 +209,9 @@ std::optional<Sha256> check_target(Session& s, int dir_fd, const std::string& le
     throw Refused{"exists: " + path + " is already there (--overwrite replaces it)"};
   const int fd = ::openat(dir_fd, leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) throw StepError("open " + path, std::strerror(errno));
-  s.buffer.resize(chunk_size);
+  s.buffer.allocate(chunk_size);
   try {
-    const Sha256 digest = hash_existing(fd, size, s.buffer, path, s.taken_over);
+    const Sha256 digest = hash_existing(fd, size, s.buffer.span(), path, s.taken_over);
     ::close(fd);
     return digest;
   } catch (...) {
@@ -216,6 +226,21 @@ struct DropEmptyOnError {
   PartFile* part = nullptr;
   ~DropEmptyOnError() {
     if (part && std::uncaught_exceptions() > 0) part->remove_if_empty();
+  }
+};
+
+// However a transfer ends, no write to its part is still under way when
+// the part closes.
+struct WritesDone {
+  PartWriter* writer = nullptr;
+  void wait() const noexcept {
+    try {
+      writer->finish();
+    } catch (...) {  // the failure that ends the transfer is already on its way
+    }
+  }
+  ~WritesDone() {
+    if (writer) wait();
   }
 };
 
@@ -245,6 +270,99 @@ void receive_directory(Session& s, const Directory& d, bool over_limit) {
   report.peer = s.peer;
   report.path = d.path;
   s.receiver.reporter().file(report);
+}
+
+// [7] the file's bytes from r.resumed_from to its end into r.part, hashed
+// into `hash`. They gather in a buffer, written when it is full: a big
+// file's whole blocks at block-aligned offsets go straight from the buffer
+// to the disk, on the writer's thread, while this one receives into the
+// next buffer. Each piece is hashed as it arrives, while it is still in the
+// CPU's cache. If the connection breaks, what arrived is written and the
+// part stays for the next attempt to resume (unless it holds nothing).
+void receive_content(Session& s, const FileHeader& h, Session::Received& r, Hasher& hash) {
+  PartWriter* writer = nullptr;
+  if (h.size >= direct_from) {
+    if (!s.writer) s.writer = std::make_unique<PartWriter>(write_buffers, write_size);
+    writer = s.writer.get();
+  }
+  const WritesDone writes_done{writer};
+  std::uint64_t written = r.resumed_from;
+  std::size_t filled = 0;
+  // The disk failed (full, quota, I/O error): nothing half-written stays,
+  // and the sender hears why instead of a bare reset.
+  const auto disk_failed = [&](const StepError& e) {
+    if (writer) writes_done.wait();
+    r.part->remove();
+    const bool full = e.reason() == std::strerror(ENOSPC) || e.reason() == std::strerror(EDQUOT);
+    const std::string reason = std::string(full ? "space: " : "disk: ") + "write " + h.name + ": " +
+                               e.reason() + " at byte " + std::to_string(r.part->appended()) +
+                               "; the part was discarded";
+    flush(s);  // the verdicts owed come first
+    s.conn.write_all(encode(Verdict{false, reason}), "write verdict");
+    s.conn.shutdown_write();
+    throw StepError("write " + h.name, reason);
+  };
+  std::span<char> buffer;
+  const auto write_out = [&] {
+    if (filled == 0) return;
+    try {
+      if (writer) {
+        writer->write(*r.part, filled);
+        buffer = writer->next();
+      } else {
+        r.part->append(buffer.first(filled));
+      }
+    } catch (const StepError& e) {
+      disk_failed(e);
+    }
+    written += filled;
+    filled = 0;
+  };
+  try {
+    buffer = writer ? writer->next() : s.buffer.span();
+  } catch (const StepError& e) {
+    disk_failed(e);
+  }
+  while (written < h.size) {
+    // The buffer's end in the file: a multiple of the block size (after a
+    // resume at an odd byte the first fill is shorter), or the file's end.
+    const std::uint64_t end =
+        std::min(h.size, (written + buffer.size()) / direct_alignment * direct_alignment);
+    std::size_t n = 0;
+    try {
+      // A sender that pauses: what it sent goes to the part now, so that a
+      // resume finds it there even if this receiver is stopped meanwhile.
+      if (filled > 0 && !s.conn.readable(pause_ms)) write_out();
+      n = s.conn.read_some(buffer.subspan(filled, static_cast<std::size_t>(end - written) - filled),
+                           "read " + h.name);
+    } catch (const StepError&) {
+      write_out();
+      throw;
+    }
+    const std::uint64_t at = written + filled + n;
+    if (s.taken_over || n == 0) {
+      filled += n;
+      write_out();
+      if (n == 0) {
+        throw StepError("read " + h.name, "the sender closed at byte " + std::to_string(at) + " of " +
+                                              std::to_string(h.size) + "; the part is kept for a resume");
+      }
+      throw StepError("read " + h.name, "a newer transfer of the same file took over at byte " +
+                                            std::to_string(at) + "; it resumes from the part");
+    }
+    hash.update(buffer.subspan(filled, n));
+    filled += n;
+    if (at == end) write_out();
+    s.receiver.reporter().progress(s.peer, h.name, at, h.size, s.hello, s.totals.files + s.pending.size(),
+                                   s.totals.bytes + s.pending_bytes + at);
+  }
+  if (writer) {
+    try {
+      writer->finish();
+    } catch (const StepError& e) {
+      disk_failed(e);
+    }
+  }
 }
 
 // One file of the verified protocol, after its header. Returns false if it
@@ -281,9 +399,10 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
     have = check_target(s, *dir_fd, r->leaf, h.name, h.size);
     if (!have) {
       r->part = std::make_unique<PartFile>(*dir_fd, part);
-      if (auto refused = r->part->open(false)) throw Refused{*refused};  // what it holds stays for a resume
+      if (auto refused = r->part->open(false, h.size >= direct_from))
+        throw Refused{*refused};  // what it holds stays for a resume
       drop_empty.part = r->part.get();
-      s.buffer.resize(chunk_size);
+      s.buffer.allocate(chunk_size);
       // Resume: what an earlier, broken transfer left is hashed and kept.
       r->resumed_from = resume_offset(r->part->size(), h.size);
       r->part->truncate_to(r->resumed_from);
@@ -296,7 +415,7 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
         }
       }
       if (r->resumed_from) {
-        std::vector<char>& buffer = s.buffer;
+        IoBuffer& buffer = s.buffer;
         for (std::uint64_t at = 0; at < r->resumed_from;) {
           if (s.taken_over) throw StepError("read " + h.name, "a newer transfer of the same file took over");
           const ssize_t n =
@@ -337,39 +456,7 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
   s.receiver.reporter().log("receiving " + h.name + " (" + std::to_string(h.size) + " B) from " + s.peer +
                             (offset ? ", resuming at byte " + std::to_string(offset) : ""));
 
-  // [7] exactly size - offset bytes. If the connection breaks, the part
-  // stays for the next attempt to resume (unless it holds nothing).
-  std::vector<char>& buffer = s.buffer;
-  for (std::uint64_t at = offset; at < h.size;) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), h.size - at));
-    const std::size_t n = s.conn.read_some({buffer.data(), want}, "read " + h.name);
-    if (s.taken_over) {
-      throw StepError("read " + h.name, "a newer transfer of the same file took over at byte " +
-                                            std::to_string(at) + "; it resumes from the part");
-    }
-    if (n == 0) {
-      throw StepError("read " + h.name, "the sender closed at byte " + std::to_string(at) + " of " +
-                                            std::to_string(h.size) + "; the part is kept for a resume");
-    }
-    try {
-      r->part->append({buffer.data(), n});
-    } catch (const StepError& e) {
-      // The disk failed (full, quota, I/O error): nothing half-written stays,
-      // and the sender hears why instead of a bare reset.
-      r->part->remove();
-      const bool full = e.reason() == std::strerror(ENOSPC) || e.reason() == std::strerror(EDQUOT);
-      const std::string reason = std::string(full ? "space: " : "disk: ") + "write " + h.name + ": " +
-                                 e.reason() + " at byte " + std::to_string(at) + "; the part was discarded";
-      flush(s);  // the verdicts owed come first
-      s.conn.write_all(encode(Verdict{false, reason}), "write verdict");
-      s.conn.shutdown_write();
-      throw StepError("write " + h.name, reason);
-    }
-    hash.update({buffer.data(), n});
-    at += n;
-    s.receiver.reporter().progress(s.peer, h.name, at, h.size, s.hello, s.totals.files + s.pending.size(),
-                                   s.totals.bytes + s.pending_bytes + at);
-  }
+  receive_content(s, h, *r, hash);
   tracer.step(7, "read loop", bytes_text(h.size - offset) + " of " + h.name, file_calls::copy_in);
   // More bytes than announced, or anything but a trailer: the sender is
   // broken or lying, and what it sent is not worth resuming.

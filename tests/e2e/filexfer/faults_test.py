@@ -212,6 +212,43 @@ def test_a_full_disk_refuses_or_discards_and_says_so():
         shutil.rmtree(d)
 
 
+def test_a_full_disk_under_a_big_files_direct_writes_discards_it_and_says_so():
+    # A file of 8 MiB or more is written with O_DIRECT on recvfile's writer
+    # thread (tmpfs takes O_DIRECT since Linux 6.6): a write failing there
+    # must end the file just as one on the connection's thread does.
+    if real_uid() != 0:
+        skip("needs root to mount a tiny tmpfs; CI runs as root")
+    d = workdir()
+    inbox = os.path.join(d, "in")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "socklab-fx", inbox], check=True)
+    try:
+        server = start_server("recvfile", "--dir", inbox)
+        size = 16 << 20
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+            s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 5) + b"a.bin" + struct.pack(">Q", size))
+            assert recv_exactly(s, 9) == b"A" + bytes(8)
+            b_data = os.urandom(size)
+            r = run([SENDFILE, write(os.path.join(d, "b.bin"), b_data), server.peer()], timeout=60)
+            assert r.returncode == 0, r.stderr
+            try:
+                s.sendall(os.urandom(size))
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            assert recv_exactly(s, 2) == b"V\x01"
+            (n,) = struct.unpack(">H", recv_exactly(s, 2))
+            reason = recv_exactly(s, n).decode()
+        assert reason.startswith("space: write a.bin: No space left on device at byte "), reason
+        assert reason.endswith("; the part was discarded"), reason
+        _, out, _ = server.stop()
+        assert "a.bin" in out and "No space left on device" in out, out
+        assert os.listdir(inbox) == ["b.bin"]  # no a.bin, no part
+        with open(os.path.join(inbox, "b.bin"), "rb") as f:
+            assert f.read() == b_data
+    finally:
+        subprocess.run(["umount", inbox], check=False)
+        shutil.rmtree(d)
+
+
 def test_a_connection_flood_is_bounded_and_service_continues():
     d = workdir()
     server = start_server("recvfile", "--dir", os.path.join(d, "in"), "--max-transfers", "2")
