@@ -38,28 +38,33 @@ int usage_error(const CLI::App& app, std::string_view what) {
   return 2;
 }
 
-void add_listen_option(CLI::App& app, std::string& listen, std::string_view what) {
-  app.add_option("-l,--listen", listen, std::string(what) + ", [HOST:]PORT (port 0: any free port)")
-      ->check(listen_validator())
-      ->capture_default_str();
+CLI::Option* add_listen_option(CLI::App& app, HostPort& listen, std::string_view what) {
+  const std::uint16_t default_port = listen.port;
+  return app
+      .add_option_function<std::string>(
+          "-l,--listen",
+          [&listen, default_port](const std::string& text) {
+            auto parsed = parse_listen(text, default_port);
+            if (!parsed) throw CLI::ValidationError("--listen", parsed.error());
+            listen = *parsed;
+          },
+          std::string(what) + ", [HOST:]PORT (port 0: any free port)")
+      ->type_name("[HOST:]PORT")
+      ->default_str(to_string(listen));
 }
 
-CLI::Validator listen_validator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        auto parsed = parse_listen(text, 1);
-        return parsed ? std::string() : parsed.error();
-      },
-      "[HOST:]PORT");
-}
-
-CLI::Validator peer_validator() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        auto parsed = parse_peer(text, 1);
-        return parsed ? std::string() : parsed.error();
-      },
-      "HOST[:PORT]");
+CLI::Option* add_peer_option(CLI::App& app, const std::string& name, HostPort& peer,
+                             std::uint16_t default_port, const std::string& help) {
+  return app
+      .add_option_function<std::string>(
+          name,
+          [&peer, name, default_port](const std::string& text) {
+            auto parsed = parse_peer(text, default_port);
+            if (!parsed) throw CLI::ValidationError(name, parsed.error());
+            peer = *parsed;
+          },
+          help)
+      ->type_name("HOST[:PORT]");
 }
 
 }  // namespace socklab

@@ -34,12 +34,16 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 /// "PROGRAM: what" and the --help hint to stderr and returns 2, the exit status.
 int usage_error(const CLI::App& app, std::string_view what);
 
-/// Adds a server's "-l,--listen [HOST:]PORT" option (validated, default shown).
-void add_listen_option(CLI::App& app, std::string& listen, std::string_view what = "address to listen on");
+/// Adds a server's "-l,--listen [HOST:]PORT" option. The address is parsed
+/// here, once: a bad one is a command-line error (exit 2). `listen` holds
+/// the default (shown in --help); its port is used when HOST alone is given.
+CLI::Option* add_listen_option(CLI::App& app, HostPort& listen,
+                               std::string_view what = "address to listen on");
 
-/// A CLI11 validator for "[HOST:]PORT" listen addresses.
-CLI::Validator listen_validator();
-/// A CLI11 validator for "HOST[:PORT]" peer addresses.
-CLI::Validator peer_validator();
+/// Adds a client's peer "HOST[:PORT]" (`name`: "peer" for the positional,
+/// or an option such as "--to"), parsed here, once, into `peer`. A missing
+/// port is `default_port`.
+CLI::Option* add_peer_option(CLI::App& app, const std::string& name, HostPort& peer,
+                             std::uint16_t default_port, const std::string& help);
 
 }  // namespace socklab

@@ -138,6 +138,11 @@ Result<HostPort> parse_listen(std::string_view text, std::uint16_t default_port)
   return parse(text, default_port, true);
 }
 
+std::string to_string(const HostPort& where) {
+  const bool v6 = where.host.find(':') != std::string::npos;
+  return (v6 ? "[" + where.host + "]" : where.host) + ":" + std::to_string(where.port);
+}
+
 std::string format_address(const asio::ip::address& address, std::uint16_t port) {
   if (address.is_v6()) {
     const auto v6 = address.to_v6();

@@ -38,6 +38,10 @@ Result<HostPort> parse_peer(std::string_view text, std::uint16_t default_port);
 /// "HOST". An empty host means all interfaces; port 0 means any free port.
 Result<HostPort> parse_listen(std::string_view text, std::uint16_t default_port);
 
+/// The address as the user would type it: "localhost:8001", "[::1]:8001",
+/// or ":8001" for all interfaces.
+std::string to_string(const HostPort& where);
+
 /// "127.0.0.1:8001" or "[::1]:8001"; IPv4-mapped IPv6 is shown as IPv4.
 std::string format_address(const asio::ip::address& address, std::uint16_t port);
 

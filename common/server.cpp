@@ -2,22 +2,9 @@
 
 #include <sys/resource.h>
 
-#include <csignal>
 #include <cstdio>
-#include <iostream>
 
 namespace socklab {
-
-void announce_listening(const std::string& address) {
-  std::cout << "listening on " << address << std::endl;  // endl flushes: scripts wait for it
-}
-
-StopSignals::StopSignals(asio::io_context& io, std::function<void(int)> on_stop)
-    : signals_(io, SIGINT, SIGTERM) {
-  signals_.async_wait([on_stop = std::move(on_stop)](const std::error_code& ec, int number) {
-    if (!ec) on_stop(number);
-  });
-}
 
 std::size_t raise_open_file_limit() {
   rlimit limit{};

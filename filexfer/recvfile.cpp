@@ -12,9 +12,11 @@
 
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <exception>
+#include <future>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -32,7 +34,9 @@
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/listen.hpp"
 #include "common/server.hpp"
+#include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "filexfer/guards.hpp"
 #include "filexfer/receive_session.hpp"
@@ -44,7 +48,7 @@ namespace {
 constexpr auto program = "recvfile";
 
 struct Options {
-  std::string listen = ":8008";
+  HostPort listen{"", 8008};
   ReceiveOptions receive;
   bool once = false;
   bool json = false;
@@ -243,35 +247,11 @@ class Workers {
   std::vector<Thread> threads_;
 };
 
-// SIGINT/SIGTERM wake the accept loop through this pipe.
-int stop_pipe[2] = {-1, -1};
-void on_signal(int) {
-  const char c = 1;
-  [[maybe_unused]] ssize_t ignored = ::write(stop_pipe[1], &c, 1);
-}
-
-// [2] listen: socket, SO_REUSEADDR, bind, listen.
-asio::ip::tcp::acceptor listen_on(asio::io_context& io, const Options& options) {
-  const HostPort where = *parse_listen(options.listen, 8008);
-  auto address = resolve_listen_address(io, where, options.family);
-  if (!address) throw StepError("resolve " + options.listen, address.error());
-  asio::ip::tcp::acceptor acceptor(io);
-  const asio::ip::tcp::endpoint local(*address, where.port);
-  std::error_code ec;
-  acceptor.open(local.protocol(), ec);
-  check(ec, "socket");
-  acceptor.set_option(asio::ip::tcp::acceptor::reuse_address(true), ec);  // bind despite TIME_WAIT
-  acceptor.bind(local, ec);
-  check(ec, "bind " + to_string(local));
-  acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  check(ec, "listen " + to_string(local));
-  return acceptor;
-}
-
-// [3] accept: the next connection and its address, or -1 when stopped.
-int accept_next(int listener, asio::ip::tcp::endpoint& peer) {
+// [3] accept: the next connection and its address, or -1 once `stop` is
+// readable (SIGINT/SIGTERM).
+int accept_next(int listener, int stop, asio::ip::tcp::endpoint& peer) {
   for (;;) {
-    pollfd p[2] = {{listener, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
+    pollfd p[2] = {{listener, POLLIN, 0}, {stop, POLLIN, 0}};
     if (::poll(p, 2, -1) < 0) {
       if (errno == EINTR) continue;
       throw StepError("poll", std::strerror(errno));
@@ -290,7 +270,35 @@ int accept_next(int listener, asio::ip::tcp::endpoint& peer) {
   }
 }
 
+// --once: serves the one connection on a thread while this one waits for a
+// signal, which shuts the connection down, as stop_all() does. Exit status:
+// the transfer's, or 0 when a signal ended it.
+int serve_once(Receiver& receiver, int fd, const std::string& peer, bool allowed_peer,
+               const StopSignals& stop) {
+  // serve() owns and closes a duplicate, so `fd` is still ours to shut down.
+  const int own = ::dup(fd);
+  if (own < 0) {
+    const int why = errno;
+    ::close(fd);
+    throw StepError("dup", std::strerror(why));
+  }
+  auto served =
+      std::async(std::launch::async, [&] { return receiver.serve(own, peer, false, allowed_peer); });
+  bool stopped = false;
+  while (served.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (stop.wait_for(0.1)) {
+      ::shutdown(fd, SHUT_RDWR);  // ends the transfer's waits: it fails, leaving its part file
+      stopped = true;
+      break;
+    }
+  }
+  const bool ok = served.get();
+  ::close(fd);
+  return ok || stopped ? 0 : 1;
+}
+
 int run(const Options& options) {
+  const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly
   const int dir_fd = ::open(options.receive.dir_text.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.receive.dir_text, std::strerror(errno));
   std::vector<Cidr> allow;
@@ -299,17 +307,12 @@ int run(const Options& options) {
   Printer printer(options);
   Receiver receiver(options.receive, dir_fd, tracer, printer);
 
-  // [1] resolve, [2] listen.
+  // [1] resolve, [2] listen: socket, SO_REUSEADDR, bind, listen.
   asio::io_context io;
-  asio::ip::tcp::acceptor acceptor = listen_on(io, options);
-  const std::string bound = to_string(acceptor.local_endpoint());
-  tracer.step(2, "listen", bound, calls::listen_tcp);
-  announce_listening(bound);
+  asio::ip::tcp::acceptor acceptor = listen_tcp(io, options.listen, options.family, tracer);
+  announce_listening(to_string(acceptor.local_endpoint()));
   printer.log("receiving into " + options.receive.dir_text + (options.once ? " (one connection)" : ""));
 
-  if (::pipe2(stop_pipe, O_CLOEXEC) != 0) throw StepError("pipe", std::strerror(errno));
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
   raise_open_file_limit();  // a descriptor per connection, two per transfer
 
@@ -318,14 +321,14 @@ int run(const Options& options) {
   for (;;) {
     // [3] accept, then [4]-[9] on a thread of its own (receive_session.cpp).
     asio::ip::tcp::endpoint peer_ep;
-    const int fd = accept_next(acceptor.native_handle(), peer_ep);
+    const int fd = accept_next(acceptor.native_handle(), stop.fd(), peer_ep);
     if (fd < 0) break;  // SIGINT/SIGTERM
     const std::string peer = to_string(peer_ep);
     const bool allowed_peer = allowed(allow, peer_ep.address());
     tracer.step(3, "accept", peer, calls::accept, story::accepted);
     printer.log("open " + peer);
     if (options.once) {
-      status = receiver.serve(fd, peer, false, allowed_peer) ? 0 : 1;
+      status = serve_once(receiver, fd, peer, allowed_peer, stop);
       break;
     }
     workers.start(receiver, fd, peer, allowed_peer);

@@ -21,10 +21,10 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "common/connect.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "common/trace.hpp"
-#include "filexfer/connect.hpp"
 #include "filexfer/connection.hpp"
 #include "filexfer/protocol.hpp"
 #include "filexfer/run_progress.hpp"
@@ -40,6 +40,7 @@ constexpr std::size_t chunk_size = 1 << 20;  // 1 MiB reads and writes: few syst
 
 struct Options {
   std::vector<std::string> args;  // PATH... HOST[:PORT]
+  HostPort peer{};                // the last of args, parsed
   std::vector<std::string> exclude;
   bool classic = false;
   bool json = false;
@@ -195,6 +196,19 @@ Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, Run& 
   }
 }
 
+// [3] dial: resolve and connect, within --connect-timeout. Returns the
+// connection (non-blocking, as Connection wants it); `peer` gets the address.
+int dial(const Options& options, std::string& peer, const Tracer& tracer) {
+  asio::io_context io;
+  const TcpPeer resolved = resolve_peer(io, options.peer, options.family);
+  asio::ip::tcp::socket socket = connect_to(io, resolved, options.connect_timeout);
+  std::error_code ec;
+  peer = to_string(socket.remote_endpoint(ec));
+  tracer.step(3, "dial", peer, calls::dial_tcp, story::connected);
+  socket.non_blocking(true, ec);
+  return socket.release();
+}
+
 // A file sent whole, waiting for the receiver's verdict.
 struct Waiting {
   const Source* source;
@@ -206,12 +220,9 @@ struct Waiting {
 // pipelined: the next header goes out without waiting for the last verdict,
 // so the receiver can put many small files on disk with one flush. Verdicts
 // come back in file order.
-void send_verified(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
-                   const Tracer& tracer, Run& run) {
+void send_verified(const std::vector<Source>& files, const Options& options, const Tracer& tracer, Run& run) {
   std::string peer;
-  Connection conn(connect_tcp(peer_text, 8008, options.family, options.connect_timeout, peer),
-                  options.idle_timeout);
-  tracer.step(3, "dial", peer, calls::dial_tcp, story::connected);
+  Connection conn(dial(options, peer, tracer), options.idle_timeout);
   conn.write_all(encode(Hello{protocol_version, Run::count(files), Run::bytes(files)}), "write hello");
   std::deque<Waiting> waiting;
   // [7] a verdict: the oldest waiting file is on the receiver's disk, or not.
@@ -308,13 +319,10 @@ void send_verified(const std::vector<Source>& files, const Options& options, con
 }
 
 // The course's protocol: name, "ok", content, close; one file per connection.
-void send_classic(const std::vector<Source>& files, const Options& options, const std::string& peer_text,
-                  const Tracer& tracer, Run& run) {
+void send_classic(const std::vector<Source>& files, const Options& options, const Tracer& tracer, Run& run) {
   for (const Source& s : files) {
     std::string peer;
-    Connection conn(connect_tcp(peer_text, 8008, options.family, options.connect_timeout, peer),
-                    options.idle_timeout);
-    tracer.step(3, "dial", peer, calls::dial_tcp, story::connected);
+    Connection conn(dial(options, peer, tracer), options.idle_timeout);
     conn.write_all(s.name, "write name");
     tracer.step(4, "write name", s.name, calls::write);
     char reply[256];
@@ -357,9 +365,9 @@ int run(const Options& options) {
   }
   Run run(options, plan.sources);
   if (options.classic) {
-    send_classic(plan.sources, options, peer, tracer, run);
+    send_classic(plan.sources, options, tracer, run);
   } else {
-    send_verified(plan.sources, options, peer, tracer, run);
+    send_verified(plan.sources, options, tracer, run);
   }
   run.finish();
   return run.failed() ? 1 : 0;
@@ -393,7 +401,7 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", options.connect_timeout, "give up connecting after this many seconds")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
-  app.add_option("--timeout,--idle-timeout", options.idle_timeout,
+  app.add_option("--idle-timeout", options.idle_timeout,
                  "give up when the receiver is silent this many seconds")
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
@@ -401,9 +409,11 @@ int main(int argc, char** argv) {
   add_common_flags(app, options.common);
   if (auto status = parse_command_line(app, argc, argv)) return *status;
   if (options.args.size() < 2) return usage_error(app, "need at least one PATH and then HOST[:PORT]");
-  if (auto peer = parse_peer(options.args.back(), 8008); !peer) {
+  auto peer = parse_peer(options.args.back(), 8008);
+  if (!peer) {
     return usage_error(app, options.args.back() + ": " + peer.error());
   }
+  options.peer = *peer;  // parsed once, here
   try {
     return run(options);
   } catch (const std::exception& e) {

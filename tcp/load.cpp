@@ -10,10 +10,10 @@
 
 #include <asio.hpp>
 
+#include "common/connect.hpp"
 #include "common/error.hpp"
 #include "common/event_loops.hpp"
 #include "common/stats.hpp"
-#include "tcp/connect.hpp"
 #include "tcp/idle_watchdog.hpp"
 
 namespace socklab {
@@ -31,7 +31,7 @@ inline char pattern(int id, int round, std::size_t index) {
 
 struct Run {
   const LoadOptions& options;
-  std::vector<tcp::endpoint> endpoints;
+  TcpPeer peer;
   std::mutex mutex;
   std::vector<float> latencies_us;  // every round trip, merged at the end of each connection
   std::atomic<int> failures{0};
@@ -97,7 +97,8 @@ LoadResult run_load(const LoadOptions& options, const Tracer& tracer) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   std::deque<asio::io_context> loops =
       make_event_loops(std::min<unsigned>(cores, static_cast<unsigned>(options.connections)));
-  Run run{options, resolve_peer(loops[0], options.peer, options.family, tracer), {}, {}, {}, {}};
+  Run run{options, resolve_peer(loops[0], options.peer, options.family), {}, {}, {}, {}};
+  tracer.step(1, "resolve", run.peer.resolved(), calls::resolve_tcp);
 
   // Connect everything first, so the round trips measure the server's
   // echo, not its accept queue.
@@ -108,17 +109,20 @@ LoadResult run_load(const LoadOptions& options, const Tracer& tracer) {
     auto& loop = loops[static_cast<std::size_t>(i) % loops.size()];
     sockets.emplace_back(loop);
     asio::co_spawn(
-        loop, connect_within(sockets.back(), run.endpoints, options.connect_timeout),
+        loop, connect_within(sockets.back(), run.peer, options.connect_timeout),
         [&results, i](std::exception_ptr, std::error_code ec) { results[static_cast<std::size_t>(i)] = ec; });
   }
   run_loops(loops);
   for (std::size_t i = 0; i < results.size(); ++i) {
-    check(results[i],
-          "connect " + to_string(run.endpoints.front()) + " (connection " + std::to_string(i) + ")");
+    if (results[i]) {
+      throw StepError("connect " + run.peer.text() + " (connection " + std::to_string(i) + ")",
+                      connect_failure(results[i], run.peer, options.connect_timeout));
+    }
   }
-  tracer.step(2, "connect",
-              std::to_string(options.connections) + " connections to " + to_string(run.endpoints.front()),
-              calls::dial_tcp, story::connected);
+  tracer.step(
+      2, "connect",
+      std::to_string(options.connections) + " connections to " + to_string(run.peer.addresses.front()),
+      calls::dial_tcp, story::connected);
 
   const auto started = Clock::now();
   for (int i = 0; i < options.connections; ++i) {
@@ -137,8 +141,8 @@ LoadResult run_load(const LoadOptions& options, const Tracer& tracer) {
   std::vector<double> ms(run.latencies_us.size());
   std::transform(run.latencies_us.begin(), run.latencies_us.end(), ms.begin(),
                  [](float us) { return us / 1000.0; });
-  return LoadResult{to_string(run.endpoints.front()), seconds, summarize(std::move(ms)), run.failures.load(),
-                    std::move(run.first_failure)};
+  return LoadResult{to_string(run.peer.addresses.front()), seconds, summarize(std::move(ms)),
+                    run.failures.load(), std::move(run.first_failure)};
 }
 
 }  // namespace socklab

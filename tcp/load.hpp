@@ -11,7 +11,7 @@
 namespace socklab {
 
 struct LoadOptions {
-  std::string peer;
+  HostPort peer;
   Family family = Family::any;
   int connections = 0;  ///< C: connections open at once
   int rounds = 1000;    ///< R: round trips per connection

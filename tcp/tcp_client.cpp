@@ -12,12 +12,12 @@
 #include <asio.hpp>
 
 #include "common/cli.hpp"
+#include "common/connect.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "common/stats.hpp"
 #include "common/trace.hpp"
-#include "tcp/connect.hpp"
 #include "tcp/idle_watchdog.hpp"
 #include "tcp/load.hpp"
 
@@ -28,7 +28,7 @@ using asio::ip::tcp;
 constexpr auto program = "tcp-client";
 
 struct Options {
-  std::string peer;
+  HostPort peer{};  // required
   double connect_timeout = 10;
   double idle_timeout = 0;
   LoadOptions load;
@@ -141,8 +141,8 @@ asio::awaitable<void> receive_to_stdout(Session& s) {
     }
     if (ec) {
       if (s.failure.empty()) {
-        s.failure =
-            s.conn->timed_out() ? "read: no data either way for --timeout seconds" : "read: " + ec.message();
+        s.failure = s.conn->timed_out() ? "read: no data either way for --idle-timeout seconds"
+                                        : "read: " + ec.message();
       }
       if (ec == asio::error::connection_reset) s.tracer.step(4, "read", "reset", calls::read, story::reset);
       break;
@@ -186,7 +186,14 @@ void print_load(const LoadOptions& o, const LoadResult& r, bool json) {
 
 int run_interactive(const Options& options, const Tracer& tracer) {
   asio::io_context io;
-  tcp::socket socket = connect_to(io, options.peer, options.family, options.connect_timeout, tracer);
+  // [1] resolve, [2] connect.
+  const TcpPeer peer = resolve_peer(io, options.peer, options.family);
+  tracer.step(1, "resolve", peer.resolved(), calls::resolve_tcp);
+  tcp::socket socket = connect_to(io, peer, options.connect_timeout);
+  std::error_code ec;
+  tracer.step(2, "connect",
+              to_string(socket.remote_endpoint(ec)) + " from " + to_string(socket.local_endpoint(ec)),
+              calls::dial_tcp, story::connected);
   Session session{
       std::make_shared<Watched<tcp::socket>>(std::move(socket), seconds_or_zero(options.idle_timeout)),
       tracer,
@@ -218,13 +225,13 @@ int main(int argc, char** argv) {
       "of --size bytes each, every echoed byte verified.\n"
       "Lesson: notes/concurrent-tcp-server.md",
       program};
-  app.add_option("peer", options.peer, "the server, HOST[:PORT] (default port 8001; IPv6 as [::1]:8001)")
-      ->required()
-      ->check(peer_validator());
+  add_peer_option(app, "peer", options.peer, 8001,
+                  "the server, HOST[:PORT] (default port 8001; IPv6 as [::1]:8001)")
+      ->required();
   app.add_option("--connect-timeout", options.connect_timeout, "give up connecting after this many seconds")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
-  app.add_option("--timeout", options.idle_timeout,
+  app.add_option("--idle-timeout", options.idle_timeout,
                  "give up when nothing moves either way for this many seconds (0: never; "
                  "in --load mode, for each round trip, default 10)")
       ->check(CLI::Range(0.0, 86400.0));

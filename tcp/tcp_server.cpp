@@ -20,7 +20,9 @@
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/event_loops.hpp"
+#include "common/listen.hpp"
 #include "common/server.hpp"
+#include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "tcp/echo_buffer.hpp"
 #include "tcp/idle_watchdog.hpp"
@@ -34,7 +36,7 @@ using Clock = std::chrono::steady_clock;
 constexpr auto program = "tcp-server";
 
 struct Options {
-  std::string listen = ":8001";
+  HostPort listen{"", 8001};
   bool upper = false;
   std::size_t max_conn = 10000;
   double idle_timeout = 300;
@@ -179,40 +181,21 @@ unsigned default_loops() {
 }
 
 int run(const Options& options) {
+  StopSignals stop;  // from here on, SIGINT/SIGTERM end the server cleanly
   Shared shared{options, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}};
   const std::size_t fd_limit = raise_open_file_limit();
   const unsigned threads = options.threads ? options.threads : default_loops();
   std::deque<asio::io_context> loops = make_event_loops(threads);  // one per thread
 
-  // [1] resolve the address to listen on.
-  const HostPort where = *parse_listen(options.listen, 8001);
-  auto address = resolve_listen_address(loops[0], where, options.family);
-  if (!address) throw StepError("resolve " + options.listen, address.error());
-  const tcp::endpoint local(*address, where.port);
-  shared.tracer.step(1, "resolve", to_string(local), calls::resolve_tcp);
-
-  // [2] listen: socket, bind, listen.
-  tcp::acceptor acceptor(loops[0]);
-  std::error_code ec;
-  acceptor.open(local.protocol(), ec);
-  check(ec, "socket");
-  // SO_REUSEADDR lets a restarted server bind its port while connections of
-  // the previous run still sit in TIME_WAIT (else: "Address already in use").
-  acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  acceptor.bind(local, ec);
-  check(ec, "bind " + to_string(local));
-  acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  check(ec, "listen " + to_string(local));
-  const std::string bound = to_string(acceptor.local_endpoint());
-  shared.tracer.step(2, "listen", bound, calls::listen_tcp,
-                     "the socket is in LISTEN: the kernel answers SYNs");
-  announce_listening(bound);
+  // [1] resolve, [2] listen: socket, SO_REUSEADDR, bind, listen.
+  tcp::acceptor acceptor = listen_tcp(loops[0], options.listen, options.family, shared.tracer);
+  announce_listening(to_string(acceptor.local_endpoint()));
   if (options.max_conn + 64 > fd_limit) {
     shared.log.line("note: the open-file limit (" + std::to_string(fd_limit) + ") is below --max-conn");
   }
 
   // SIGINT/SIGTERM: stop accepting and stop every event loop.
-  StopSignals stop(loops[0], [&](int) {
+  stop.call_on(loops[0], [&] {
     acceptor.close();
     for (auto& loop : loops) loop.stop();
   });

@@ -17,6 +17,7 @@
 #include "common/cli.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "tcpstate/demo.hpp"
 #include "tcpstate/diagram.hpp"
@@ -29,7 +30,6 @@ namespace socklab {
 namespace {
 
 constexpr auto program = "tcpstate";
-volatile std::sig_atomic_t stop_requested = 0;
 
 struct WatchOptions {
   std::uint16_t port = 0;
@@ -109,14 +109,13 @@ int watch(const WatchOptions& options) {
   clock_gettime(CLOCK_REALTIME, &wall);
   const double wall_frac = static_cast<double>(wall.tv_nsec) / 1e9;
   std::deque<std::string> recent;
-  std::signal(SIGINT, [](int) { stop_requested = 1; });
-  std::signal(SIGTERM, [](int) { stop_requested = 1; });
+  const StopSignals stop;  // SIGINT/SIGTERM: one last round, then exit 0
   std::signal(SIGPIPE, SIG_IGN);
   bool last = false;
   for (bool first = true; !last; first = false) {
     // The last round lets bpftrace catch up, so a transition it has not
     // printed yet when we are told to stop is not lost.
-    last = stop_requested || (options.duration > 0 && (*watcher)->now() >= options.duration);
+    last = stop.requested() || (options.duration > 0 && (*watcher)->now() >= options.duration);
     if (last) (*watcher)->settle();
     auto transitions = (*watcher)->poll();
     if (!transitions) throw StepError("poll " + options.source, transitions.error());
@@ -136,7 +135,7 @@ int watch(const WatchOptions& options) {
     if (live && (first || !transitions->empty())) draw_live(**watcher, recent, options);
     std::cout << std::flush;
     if (!std::cout) return 0;  // the reader went away
-    if (!last) std::this_thread::sleep_for(std::chrono::milliseconds(options.interval_ms));
+    if (!last) stop.wait_for(options.interval_ms / 1000.0);
   }
   return 0;
 }
@@ -275,8 +274,7 @@ int ladder(const LadderOptions& o, bool quiet, const Tracer& tracer) {
     child = *started;
   }
 
-  std::signal(SIGINT, [](int) { stop_requested = 1; });
-  std::signal(SIGTERM, [](int) { stop_requested = 1; });
+  const StopSignals stop;  // SIGINT/SIGTERM: draw what came, end the command
   std::signal(SIGPIPE, SIG_IGN);
   const bool terminal = !o.json && isatty(STDOUT_FILENO);
   LadderView view({o.all, terminal && std::getenv("NO_COLOR") == nullptr, o.follow == 0});
@@ -294,7 +292,7 @@ int ladder(const LadderOptions& o, bool quiet, const Tracer& tracer) {
   int command_status = 0;
   bool command_ended = false;
   std::string failure;
-  while (!stop_requested && !std::ferror(stdout)) {
+  while (!stop.requested() && !std::ferror(stdout)) {
     if (src.live() && o.duration > 0 && elapsed() >= o.duration) break;
     if (child > 0) {
       int status = 0;

@@ -21,6 +21,7 @@
 #include <asio.hpp>
 
 #include "common/cli.hpp"
+#include "common/connect.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -36,8 +37,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto program = "udp-client";
 
 struct Options {
-  std::string peer;
-  double timeout = 2;
+  HostPort peer{};  // required
+  double reply_timeout = 2;
   std::uint64_t count = 0;
   std::size_t size = 64;
   double rate = 0;
@@ -53,14 +54,13 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 // ECONNREFUSED on a connected UDP socket: the peer's kernel answered an
 // earlier datagram with ICMP "port unreachable".
 [[noreturn]] void nothing_listening(const std::string& step, const std::string& peer) {
-  throw StepError(step, "nothing is listening on " + peer + " (ICMP port unreachable came back)");
+  throw StepError(step, nothing_listening_on(peer) + " (ICMP port unreachable came back)");
 }
 
 // [1] resolve, [2] dial: socket + connect. For UDP, connect sends nothing.
 udp::socket dial(asio::io_context& io, const Options& options, const Tracer& tracer, std::string& peer_text) {
-  const HostPort peer = *parse_peer(options.peer, 8006);
-  auto endpoints = resolve_udp(io, peer, options.family);
-  if (!endpoints) throw StepError("resolve " + options.peer, endpoints.error());
+  auto endpoints = resolve_udp(io, options.peer, options.family);
+  if (!endpoints) throw StepError("resolve " + options.peer.host, endpoints.error());
   const udp::endpoint remote = endpoints->front();
   peer_text = to_string(remote);
   tracer.step(1, "resolve", peer_text, calls::resolve_udp);
@@ -107,9 +107,9 @@ int run_interactive(const Options& options, const Tracer& tracer) {
       throw StepError("write", std::strerror(errno));
     }
     tracer.step(3, "write", bytes_text(line.size()) + " to " + peer, calls::write);
-    if (!wait_readable(fd, options.timeout)) {
+    if (!wait_readable(fd, options.reply_timeout)) {
       ++unanswered;
-      std::cerr << program << ": no reply within " << options.timeout
+      std::cerr << program << ": no reply within " << options.reply_timeout
                 << " s: the datagram or its reply was lost, and UDP does not retransmit; going on"
                 << std::endl;
       continue;
@@ -156,7 +156,7 @@ int run_probe(const Options& options, const Tracer& tracer) {
   std::vector<char> reply(65536);
   const auto started = Clock::now();
   const auto timeout =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.timeout));
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.reply_timeout));
   const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_s));
   auto next_send = started;
   std::uint64_t next = 0;
@@ -281,15 +281,15 @@ int main(int argc, char** argv) {
   Options options;
   CLI::App app{
       "UDP client. Interactive: each stdin line is one datagram, each reply is printed; a\n"
-      "datagram with no reply within --timeout is reported (UDP does not retransmit).\n"
+      "datagram with no reply within --reply-timeout is reported (UDP does not retransmit).\n"
       "Probe mode (--count N): numbered datagrams, then sent / received / lost / duplicated /\n"
       "reordered and round-trip times, like ping. Works against any UDP echo server.\n"
       "Lessons: notes/udp-flow.md, notes/tcp-vs-udp.md",
       program};
-  app.add_option("peer", options.peer, "the server, HOST[:PORT] (default port 8006; IPv6 as [::1]:8006)")
-      ->required()
-      ->check(peer_validator());
-  app.add_option("--timeout", options.timeout, "seconds to wait for each reply")
+  add_peer_option(app, "peer", options.peer, 8006,
+                  "the server, HOST[:PORT] (default port 8006; IPv6 as [::1]:8006)")
+      ->required();
+  app.add_option("--reply-timeout", options.reply_timeout, "seconds to wait for each reply")
       ->check(CLI::Range(0.001, 3600.0))
       ->capture_default_str();
   auto* count = app.add_option("--count", options.count, "probe mode: send this many numbered datagrams")

@@ -19,7 +19,9 @@
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
+#include "common/listen.hpp"
 #include "common/server.hpp"
+#include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "udp/impairment.hpp"
 
@@ -32,8 +34,8 @@ using Clock = std::chrono::steady_clock;
 constexpr auto program = "udp-relay";
 
 struct Options {
-  std::string listen = ":8007";
-  std::string to;
+  HostPort listen{"", 8007};
+  HostPort to{};  // required
   ImpairmentSettings impair;
   std::optional<std::uint64_t> seed;
   std::size_t max_flows = 1024;
@@ -81,13 +83,9 @@ class Relay {
         log_(options.common.quiet),
         tracer_(options.common.trace, std::cerr) {}
 
-  std::string open(const udp::endpoint& local) {
-    std::error_code ec;
-    listener_.open(local.protocol(), ec);
-    check(ec, "socket");
-    listener_.bind(local, ec);
-    check(ec, "bind " + to_string(local));
-    listener_.non_blocking(true, ec);
+  // [1] resolve, [2] socket + bind the clients' side.
+  std::string open() {
+    listener_ = listen_udp(io_, options_.listen, options_.family, tracer_);
     return to_string(listener_.local_endpoint());
   }
 
@@ -255,23 +253,19 @@ class Relay {
 };
 
 int run(const Options& options) {
+  StopSignals stop;  // from here on, SIGINT/SIGTERM end the relay cleanly
   asio::io_context io(1);
-  const HostPort to = *parse_peer(options.to, 8006);
-  auto servers = resolve_udp(io, to, options.family);
-  if (!servers) throw StepError("resolve " + options.to, servers.error());
-  const HostPort where = *parse_listen(options.listen, 8007);
-  auto address = resolve_listen_address(io, where, options.family);
-  if (!address) throw StepError("resolve " + options.listen, address.error());
+  auto servers = resolve_udp(io, options.to, options.family);
+  if (!servers) throw StepError("resolve " + options.to.host, servers.error());
 
   const std::uint64_t seed = options.seed ? *options.seed : std::random_device{}();
   Relay relay(io, options, servers->front(), seed);
-  const std::string bound = relay.open(udp::endpoint(*address, where.port));
-  announce_listening(bound);
+  announce_listening(relay.open());
   Log log(options.common.quiet);
   log.line("relaying to " + to_string(servers->front()) + "; seed " + std::to_string(seed) +
            " (the same --seed repeats the same decisions)");
 
-  StopSignals stop(io, [&](int) {
+  stop.call_on(io, [&] {
     relay.stop();
     io.stop();
   });
@@ -303,7 +297,7 @@ int main(int argc, char** argv) {
       "Lessons: notes/tcp-vs-udp.md, notes/udp-flow.md",
       program};
   add_listen_option(app, options.listen, "address for clients");
-  app.add_option("--to", options.to, "the server, HOST[:PORT]")->required()->check(peer_validator());
+  add_peer_option(app, "--to", options.to, 8006, "the server, HOST[:PORT]")->required();
   const auto percent = CLI::Range(0.0, 100.0);
   app.add_option("--loss", options.impair.loss_pct, "percent of datagrams dropped (20: one in five)")
       ->check(percent);

@@ -25,7 +25,9 @@
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
 #include "common/event_loops.hpp"
+#include "common/listen.hpp"
 #include "common/server.hpp"
+#include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "udp/probe.hpp"
 
@@ -37,7 +39,7 @@ constexpr auto program = "udp-server";
 enum class Mode { echo, upper, daytime };
 
 struct Options {
-  std::string listen = ":8006";
+  HostPort listen{"", 8006};
   Mode mode = Mode::echo;
   unsigned workers = 1;
   std::size_t max_peers = 100000;
@@ -186,41 +188,24 @@ void print_totals(std::deque<Worker>& workers, Shared& shared) {
 }
 
 int run(const Options& options) {
+  StopSignals stop;  // from here on, SIGINT/SIGTERM end the server cleanly
   Shared shared{options, Log(options.common.quiet), Tracer(options.common.trace, std::cerr), {}, {}, {}, {}};
   std::deque<asio::io_context> loops = make_event_loops(options.workers);
   std::deque<Worker> workers;
   for (auto& loop : loops) workers.emplace_back(loop);
 
-  // [1] resolve the address to listen on.
-  const HostPort where = *parse_listen(options.listen, 8006);
-  auto address = resolve_listen_address(workers[0].loop, where, options.family);
-  if (!address) throw StepError("resolve " + options.listen, address.error());
-  udp::endpoint local(*address, where.port);
-  shared.tracer.step(1, "resolve", to_string(local), calls::resolve_udp);
-
-  // [2] listen: socket + bind. No listen() and no accept(): UDP has no
+  // [1] resolve, [2] socket + bind. No listen() and no accept(): UDP has no
   // connections, the one socket receives every client's datagrams.
+  HostPort where = options.listen;
   for (auto& w : workers) {
-    std::error_code ec;
-    w.socket.open(local.protocol(), ec);
-    check(ec, "socket");
-    if (options.workers > 1) {
-      int one = 1;
-      if (::setsockopt(w.socket.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) {
-        throw StepError("setsockopt SO_REUSEPORT", std::strerror(errno));
-      }
-    }
-    w.socket.bind(local, ec);
-    check(ec, "bind " + to_string(local));
-    local = w.socket.local_endpoint();  // port 0: the others bind the port the first one got
-    w.socket.non_blocking(true, ec);
+    w.socket = listen_udp(w.loop, where, options.family, shared.tracer, options.workers > 1);
+    where.port = w.socket.local_endpoint().port();  // port 0: the others bind the port the first one got
   }
-  const std::string bound = to_string(local);
-  shared.tracer.step(2, "listen udp", bound, calls::listen_udp);
+  const std::string bound = to_string(workers[0].socket.local_endpoint());
   announce_listening(bound);
 
   // SIGINT/SIGTERM: close every socket (which ends its loop's wait) and stop.
-  StopSignals stop(workers[0].loop, [&](int) {
+  stop.call_on(workers[0].loop, [&] {
     for (auto& w : workers) {
       asio::post(w.loop, [&w] {
         std::error_code ignored;

@@ -13,7 +13,7 @@ tell "Loopback never loses anything. udp-relay does what a real network may do: 
 echo "duplicates 2% and reorders 2% of the datagrams on their way to the server (seed fixed: repeatable)."
 UDP_SERVER=$SERVER_ADDR
 start_server udp-relay --listen 127.0.0.1:0 --to "$UDP_SERVER" --loss 20 --dup 2 --reorder 2 --seed 1 -q
-show udp-client "$SERVER_ADDR" --count 500 --interval 1 --timeout 0.5
+show udp-client "$SERVER_ADDR" --count 500 --interval 1 --reply-timeout 0.5
 tell "The relay's own account, which matches what the probe counted:"
 stop_server
 grep '^relay:' "$SERVER_LOG"

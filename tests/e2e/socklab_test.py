@@ -267,3 +267,46 @@ def cleanup():
             proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
+
+
+class FullListener:
+    """A loopback listener whose accept queue is full: the kernel drops the
+    next SYN, so a connect to .port gets no answer at all (it times out),
+    unlike a port nobody listens on (refused at once)."""
+
+    def __init__(self, timeout=DEFAULT_TIMEOUT):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)  # room for one connection not yet accepted
+        self.port = self.listener.getsockname()[1]
+        self.queued = [socket.create_connection(("127.0.0.1", self.port), timeout=timeout)]
+        # The queue is full once a further SYN goes unanswered: wait for that.
+        deadline = time.monotonic() + timeout
+        while True:
+            probe = socket.socket()
+            probe.setblocking(False)
+            probe.connect_ex(("127.0.0.1", self.port))
+            self.queued.append(probe)
+            time.sleep(0.05)
+            if probe.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 and not _connected(probe):
+                return
+            assert time.monotonic() < deadline, "the listener's accept queue never filled"
+
+    def close(self):
+        for s in self.queued:
+            s.close()
+        self.listener.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _connected(s):
+    try:
+        s.getpeername()
+        return True
+    except OSError:
+        return False

@@ -64,7 +64,7 @@ def test_a_rerun_across_the_slow_link_resumes(hosts, how):
         first = t.read_line(recv, 10)
         peer = "10.77.0.2:" + first.rsplit(":", 1)[1]
         part = os.path.join(inbox, f".big file.bin.{SIZE}.part")
-        sender = subprocess.Popen(on("a", [t.binary("sendfile"), "--timeout", "5", src, peer]),
+        sender = subprocess.Popen(on("a", [t.binary("sendfile"), "--idle-timeout", "5", src, peer]),
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         t.wait_until(lambda: os.path.exists(part) and os.path.getsize(part) >= 4 << 20, timeout=20,
                      what="4 MB in the part file")

@@ -100,7 +100,7 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
         first = t.read_line(recv, 10)
         assert first and first.startswith("listening on 10.77.0.2:"), first
         peer = "10.77.0.2:" + first.rsplit(":", 1)[1]
-        send = on("a", [t.binary("sendfile"), "--timeout", "2", src, peer], name)
+        send = on("a", [t.binary("sendfile"), "--idle-timeout", "2", src, peer], name)
         sender = subprocess.Popen(send, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         part = os.path.join(inbox, f".cut.bin.{len(data)}.part")
         t.wait_until(lambda: os.path.exists(part) and os.path.getsize(part) > (1 << 20), timeout=30,

@@ -128,20 +128,24 @@ TEST_CASE("add_family_flags") {
 
 TEST_CASE("add_listen_option") {
   CLI::App app("a test program", "prog");
-  std::string listen = "8001";
+  socklab::HostPort listen{"", 8001};
   socklab::add_listen_option(app, listen);
 
   SUBCASE("keeps the default when not given") {
     CHECK_FALSE(parse(app, {}).status);
-    CHECK(listen == "8001");
+    CHECK(listen == socklab::HostPort{"", 8001});
   }
-  SUBCASE("takes -l HOST:PORT") {
+  SUBCASE("parses -l HOST:PORT into the address") {
     CHECK_FALSE(parse(app, {"-l", "127.0.0.1:0"}).status);
-    CHECK(listen == "127.0.0.1:0");
+    CHECK(listen == socklab::HostPort{"127.0.0.1", 0});
   }
-  SUBCASE("takes --listen [IPv6]:PORT") {
+  SUBCASE("parses --listen [IPv6]:PORT") {
     CHECK_FALSE(parse(app, {"--listen", "[::1]:9000"}).status);
-    CHECK(listen == "[::1]:9000");
+    CHECK(listen == socklab::HostPort{"::1", 9000});
+  }
+  SUBCASE("gives a host alone the default port") {
+    CHECK_FALSE(parse(app, {"-l", "localhost"}).status);
+    CHECK(listen == socklab::HostPort{"localhost", 8001});
   }
   SUBCASE("refuses a bad address with the parser's reason and exit 2") {
     auto p = parse(app, {"-l", "70000"});
@@ -154,36 +158,36 @@ TEST_CASE("add_listen_option") {
     auto p = parse(app, {"--help"});
     CHECK(p.status == 0);
     CHECK(p.out.find("address to listen on, [HOST:]PORT (port 0: any free port)") != std::string::npos);
-    CHECK(p.out.find("  -l,--listen TEXT:[HOST:]PORT=8001\n") != std::string::npos);
+    CHECK(p.out.find("  -l,--listen [HOST:]PORT=:8001\n") != std::string::npos);
   }
 }
 
-TEST_CASE("listen_validator") {
-  const CLI::Validator v = socklab::listen_validator();
-  auto check = [&v](std::string text) { return v(text); };
-  SUBCASE("accepts a bare port, port 0 and HOST:PORT") {
-    CHECK(check("8001") == "");
-    CHECK(check("0") == "");
-    CHECK(check("0.0.0.0:8001") == "");
-    CHECK(check("[::]:0") == "");
-  }
-  SUBCASE("rejects with the parser's reason") {
-    CHECK(check("") == "empty address");
-    CHECK(check("host:") == "missing port after ':' in 'host:'");
-    CHECK(check("host:x1") == "port 'x1' is not a number");
-  }
-}
+TEST_CASE("add_peer_option") {
+  CLI::App app("a test program", "prog");
+  socklab::HostPort peer{};
+  socklab::add_peer_option(app, "peer", peer, 8006, "the server")->required();
 
-TEST_CASE("peer_validator") {
-  const CLI::Validator v = socklab::peer_validator();
-  auto check = [&v](std::string text) { return v(text); };
-  SUBCASE("accepts HOST, HOST:PORT and [IPv6]:PORT") {
-    CHECK(check("localhost") == "");
-    CHECK(check("127.0.0.1:8001") == "");
-    CHECK(check("[::1]:8001") == "");
+  SUBCASE("parses HOST:PORT and [IPv6]:PORT into the address") {
+    CHECK_FALSE(parse(app, {"127.0.0.1:9"}).status);
+    CHECK(peer == socklab::HostPort{"127.0.0.1", 9});
+    CHECK_FALSE(parse(app, {"[::1]:8001"}).status);
+    CHECK(peer == socklab::HostPort{"::1", 8001});
   }
-  SUBCASE("rejects port 0, which no peer listens on") {
-    CHECK(check("localhost:0") == "port 0 cannot be a peer's port (use 1-65535)");
+  SUBCASE("gives a host alone the default port") {
+    CHECK_FALSE(parse(app, {"localhost"}).status);
+    CHECK(peer == socklab::HostPort{"localhost", 8006});
   }
-  SUBCASE("rejects a missing host") { CHECK(check(":8001") == "empty host in ':8001'"); }
+  SUBCASE("refuses port 0, which no peer listens on") {
+    auto p = parse(app, {"localhost:0"});
+    CHECK(p.status == 2);
+    CHECK(p.err ==
+          "prog: peer: port 0 cannot be a peer's port (use 1-65535)\n"
+          "Run 'prog --help' for the options.\n");
+  }
+  SUBCASE("refuses a missing host") {
+    CHECK(parse(app, {":8001"}).err.find("prog: peer: empty host in ':8001'\n") == 0);
+  }
+  SUBCASE("shows the form in the help") {
+    CHECK(parse(app, {"--help"}).out.find("peer HOST[:PORT] REQUIRED") != std::string::npos);
+  }
 }

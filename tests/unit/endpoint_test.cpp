@@ -116,6 +116,19 @@ TEST_CASE("endpoint_from") {
   }
 }
 
+TEST_CASE("to_string(HostPort)") {
+  SUBCASE("writes a name or IPv4 as HOST:PORT") {
+    CHECK(socklab::to_string(socklab::HostPort{"localhost", 8001}) == "localhost:8001");
+  }
+  SUBCASE("writes IPv6 in brackets") {
+    CHECK(socklab::to_string(socklab::HostPort{"::1", 80}) == "[::1]:80");
+  }
+  SUBCASE("writes all interfaces as :PORT, which parse_listen reads back") {
+    CHECK(socklab::to_string(socklab::HostPort{"", 8006}) == ":8006");
+    CHECK(*socklab::parse_listen(":8006", 1) == socklab::HostPort{"", 8006});
+  }
+}
+
 TEST_CASE("resolve_tcp") {
   asio::io_context io;
   SUBCASE("resolves a literal address without DNS") {

@@ -189,7 +189,7 @@ def test_udp_client_probe_sees_the_time_server_answer_no_probe():
     # The course's server answers with the time, not the probe: every reply
     # is foreign, and the probe says none came back.
     server = start_go_server("go-udp-server")
-    r = run([binary("udp-client"), server.address, "--count", "5", "--interval", "1", "--timeout", "1",
+    r = run([binary("udp-client"), server.address, "--count", "5", "--interval", "1", "--reply-timeout", "1",
              "--json"], timeout=60)
     assert r.returncode == 1
     assert b"no probe came back" in r.stderr, r.stderr

@@ -78,7 +78,7 @@ def test_a_rerun_after_the_cable_was_cut_resumes_while_the_old_sender_still_wait
     d = workdir()
     server = start_server("recvfile", "--dir", os.path.join(d, "in"))
     relay = Relay(server.port, rate=RATE)
-    data, src, old = first_attempt(d, relay, extra=("--timeout", "5"))
+    data, src, old = first_attempt(d, relay, extra=("--idle-timeout", "5"))
     relay.cut()  # the old connection carries nothing more, and nobody closes it
     rerun_and_check(d, server, relay, data, src)
     _, out, _ = server.stop()

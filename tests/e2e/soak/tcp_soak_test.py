@@ -151,7 +151,7 @@ class Hostile:
 
 def load_client(server, rounds, connections=WELL_BEHAVED):
     return t.spawn([t.binary("tcp-client"), "--load", str(connections), "--rounds", str(rounds),
-                    "--size", str(MESSAGE), "--json", "--timeout", str(30 * SCALE), "-q",
+                    "--size", str(MESSAGE), "--json", "--idle-timeout", str(30 * SCALE), "-q",
                     server.peer()], stdin=subprocess.DEVNULL)
 
 

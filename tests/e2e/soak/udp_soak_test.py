@@ -51,7 +51,7 @@ def flood(port, seconds, seed, started=None):
 
 def probe(server, count, timeout="1"):
     r = t.run([t.binary("udp-client"), server.peer(), "--count", str(count), "--size", "64", "--window", "8",
-               "--timeout", timeout, "--json"], timeout=120)
+               "--reply-timeout", timeout, "--json"], timeout=120)
     assert r.returncode in (0, 1), r.stderr
     return json.loads(r.stdout) if r.stdout.strip() else {"received": 0, "sent": count}
 

@@ -23,7 +23,7 @@ def test_lines_are_datagrams():
 def test_silent_server_times_out_and_goes_on():
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # bound, never answers
     silent.bind(("127.0.0.1", 0))
-    r = run([CLIENT, f"127.0.0.1:{silent.getsockname()[1]}", "--timeout", "0.2"], input="one\ntwo\n")
+    r = run([CLIENT, f"127.0.0.1:{silent.getsockname()[1]}", "--reply-timeout", "0.2"], input="one\ntwo\n")
     assert r.returncode == 1
     err = r.stderr.decode()
     assert err.count("no reply within 0.2 s: the datagram or its reply was lost, and UDP does not retransmit") == 2, err
@@ -84,7 +84,7 @@ def test_probe_against_socat_echo():
         wait_until(lambda: udp_port_bound(port), timeout=10, what="socat bound")
         # One datagram in flight at a time: socat handles one at a time.
         r = run([CLIENT, f"127.0.0.1:{port}", "--count", "200", "--window", "1", "--size", "100",
-                 "--timeout", "1", "--json"], timeout=30)
+                 "--reply-timeout", "1", "--json"], timeout=30)
         assert r.returncode == 0, r.stderr
         result = json.loads(r.stdout)
         # socat may swallow the one datagram that makes it lock onto its peer.
@@ -99,7 +99,7 @@ def test_probe_with_no_replies_fails():
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
     r = run([CLIENT, f"127.0.0.1:{silent.getsockname()[1]}", "--count", "3", "--interval", "1",
-             "--timeout", "0.2"])
+             "--reply-timeout", "0.2"])
     assert r.returncode == 1
     assert "sent 3, received 0, lost 3 (100.0%)" in r.stdout.decode()
     assert r.stderr.decode().strip().startswith("udp-client: read: no probe came back from 127.0.0.1:")
