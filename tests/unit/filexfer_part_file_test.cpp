@@ -16,29 +16,14 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "temp_dir.hpp"
 
 using namespace socklab::filexfer;
 
 namespace {
 
-struct Dir {
-  std::string path;
-  int fd = -1;
-  Dir() {
-    char pattern[] = "/tmp/socklab-part-XXXXXX";
-    path = ::mkdtemp(pattern);
-    fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
-  }
-  ~Dir() {
-    ::close(fd);
-    [[maybe_unused]] int ignored = std::system(("rm -rf " + path).c_str());
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path + "/" + name, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+struct Dir : TempDir {
+  Dir() : TempDir("socklab-part") {}
   // Whether this directory's filesystem takes O_DIRECT at all (tmpfs before
   // Linux 6.6 does not): then the part must use it.
   bool takes_direct() const {

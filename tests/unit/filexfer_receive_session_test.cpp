@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "filexfer/sha256.hpp"
+#include "temp_dir.hpp"
 
 using namespace socklab::filexfer;
 
@@ -41,24 +42,8 @@ struct Recorder : Reporter {
   void connection(const ConnectionReport&) override {}
 };
 
-struct Inbox {
-  std::string path;
-  int fd = -1;
-  Inbox() {
-    char pattern[] = "/tmp/socklab-session-XXXXXX";
-    path = ::mkdtemp(pattern);
-    fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY);
-  }
-  ~Inbox() {
-    ::close(fd);
-    [[maybe_unused]] int ignored = std::system(("rm -rf " + path).c_str());
-  }
-  std::string read(const std::string& name) const {
-    std::ifstream in(path + "/" + name, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
+struct Inbox : TempDir {
+  Inbox() : TempDir("socklab-session") {}
 };
 
 void send_all(int fd, const std::string& bytes) {

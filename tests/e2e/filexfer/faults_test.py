@@ -2,6 +2,7 @@
 """Faults around sendfile / recvfile: a 100 MiB file, concurrent senders, a
 sender cut at several offsets (each run resumes), a receiver that dies
 mid-file, and a receive directory on a tiny tmpfs that fills up (root)."""
+import contextlib
 import hashlib
 import os
 import shutil
@@ -172,13 +173,50 @@ def test_a_receiver_giving_up_mid_file_is_heard():
     shutil.rmtree(d)
 
 
+@contextlib.contextmanager
+def tiny_disk(size):
+    """A work directory whose in/ is a tmpfs of `size` (e.g. "1m"): a disk
+    that fills up. Yields (work directory, in/); unmounts and removes both."""
+    d = workdir()
+    inbox = os.path.join(d, "in")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "socklab-fx", inbox], check=True)
+    try:
+        yield d, inbox
+    finally:
+        subprocess.run(["umount", inbox], check=False)
+        shutil.rmtree(d)
+
+
+def fill_the_disk_during_a_transfer(server, d, inbox, size):
+    """Two transfers of `size` bytes that each fit, but not together: the
+    second to write fills the disk, and recvfile discards the first's part,
+    saying why to its sender and in its log."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 5) + b"a.bin" + struct.pack(">Q", size))
+        assert recv_exactly(s, 9) == b"A" + bytes(8)
+        b_data = os.urandom(size)
+        r = run([SENDFILE, write(os.path.join(d, "b.bin"), b_data), server.peer()], timeout=60)
+        assert r.returncode == 0, r.stderr
+        try:
+            s.sendall(os.urandom(size))
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert recv_exactly(s, 2) == b"V\x01"
+        (n,) = struct.unpack(">H", recv_exactly(s, 2))
+        reason = recv_exactly(s, n).decode()
+    assert reason.startswith("space: write a.bin: No space left on device at byte "), reason
+    assert reason.endswith("; the part was discarded"), reason
+    _, out, _ = server.stop()
+    assert "a.bin" in out and "No space left on device" in out, out
+    assert os.listdir(inbox) == ["b.bin"]  # no a.bin, no part
+    with open(os.path.join(inbox, "b.bin"), "rb") as f:
+        assert f.read() == b_data
+
+
 def test_a_full_disk_refuses_or_discards_and_says_so():
     if real_uid() != 0:
         skip("needs root to mount a tiny tmpfs; CI runs as root")
-    d = workdir()
-    inbox = os.path.join(d, "in")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "socklab-fx", inbox], check=True)
-    try:
+    with tiny_disk("1m") as (d, inbox):
         server = start_server("recvfile", "--dir", inbox)
         # Too big from the start: the space guard refuses before a byte moves.
         big = write(os.path.join(d, "big.bin"), os.urandom(2 << 20))
@@ -186,30 +224,7 @@ def test_a_full_disk_refuses_or_discards_and_says_so():
         assert r.returncode == 1
         assert "refused by" in r.stderr.decode() and ": space: 2097152 more bytes do not fit in the " in \
             r.stderr.decode(), r.stderr
-        # Two transfers that each fit, but not together: the second to write fills the disk.
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-            s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 5) + b"a.bin" + struct.pack(">Q", 700 << 10))
-            assert recv_exactly(s, 9) == b"A" + bytes(8)
-            b_data = os.urandom(700 << 10)
-            r = run([SENDFILE, write(os.path.join(d, "b.bin"), b_data), server.peer()], timeout=30)
-            assert r.returncode == 0, r.stderr
-            try:
-                s.sendall(os.urandom(700 << 10))
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            assert recv_exactly(s, 2) == b"V\x01"
-            (n,) = struct.unpack(">H", recv_exactly(s, 2))
-            reason = recv_exactly(s, n).decode()
-        assert reason.startswith("space: write a.bin: No space left on device at byte "), reason
-        assert reason.endswith("; the part was discarded"), reason
-        _, out, _ = server.stop()
-        assert "a.bin" in out and "No space left on device" in out, out
-        assert os.listdir(inbox) == ["b.bin"]  # no a.bin, no part
-        with open(os.path.join(inbox, "b.bin"), "rb") as f:
-            assert f.read() == b_data
-    finally:
-        subprocess.run(["umount", inbox], check=False)
-        shutil.rmtree(d)
+        fill_the_disk_during_a_transfer(server, d, inbox, 700 << 10)
 
 
 def test_a_full_disk_under_a_big_files_direct_writes_discards_it_and_says_so():
@@ -218,35 +233,9 @@ def test_a_full_disk_under_a_big_files_direct_writes_discards_it_and_says_so():
     # must end the file just as one on the connection's thread does.
     if real_uid() != 0:
         skip("needs root to mount a tiny tmpfs; CI runs as root")
-    d = workdir()
-    inbox = os.path.join(d, "in")
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "socklab-fx", inbox], check=True)
-    try:
+    with tiny_disk("24m") as (d, inbox):
         server = start_server("recvfile", "--dir", inbox)
-        size = 16 << 20
-        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-            s.sendall(b"\0SLFT\x01F" + struct.pack(">H", 5) + b"a.bin" + struct.pack(">Q", size))
-            assert recv_exactly(s, 9) == b"A" + bytes(8)
-            b_data = os.urandom(size)
-            r = run([SENDFILE, write(os.path.join(d, "b.bin"), b_data), server.peer()], timeout=60)
-            assert r.returncode == 0, r.stderr
-            try:
-                s.sendall(os.urandom(size))
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            assert recv_exactly(s, 2) == b"V\x01"
-            (n,) = struct.unpack(">H", recv_exactly(s, 2))
-            reason = recv_exactly(s, n).decode()
-        assert reason.startswith("space: write a.bin: No space left on device at byte "), reason
-        assert reason.endswith("; the part was discarded"), reason
-        _, out, _ = server.stop()
-        assert "a.bin" in out and "No space left on device" in out, out
-        assert os.listdir(inbox) == ["b.bin"]  # no a.bin, no part
-        with open(os.path.join(inbox, "b.bin"), "rb") as f:
-            assert f.read() == b_data
-    finally:
-        subprocess.run(["umount", inbox], check=False)
-        shutil.rmtree(d)
+        fill_the_disk_during_a_transfer(server, d, inbox, 16 << 20)
 
 
 def test_a_connection_flood_is_bounded_and_service_continues():
