@@ -30,8 +30,11 @@ std::vector<Transition> merge_transitions(std::vector<Transition> kernel, std::v
   };
   for (Transition& t : polled) {
     const bool time_wait_ends = t.from == TcpState::time_wait && !t.to;
+    // A socket the poll meets for the first time already in TIME_WAIT was
+    // born after watching began: bpftrace has not printed its transitions
+    // yet (it lags the kernel a little) and will, so it is not added here.
     const bool unseen_time_wait =
-        t.to == TcpState::time_wait && t.from != TcpState::time_wait && !kernel_saw_time_wait(t);
+        t.to == TcpState::time_wait && t.from && t.from != TcpState::time_wait && !kernel_saw_time_wait(t);
     if (t.initial || t.queues_only || time_wait_ends || unseen_time_wait) {
       t.source = "proc";
       out.push_back(std::move(t));

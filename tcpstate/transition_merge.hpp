@@ -23,7 +23,9 @@ namespace socklab {
 /// - Of `polled`, only what the kernel does not report is kept, its source
 ///   "proc": the sockets already there when watching began, queue changes,
 ///   the end of a TIME_WAIT, and a move into TIME_WAIT that no kernel
-///   transition of the same socket reports. The rest the kernel saw first.
+///   transition of the same socket reports. The rest the kernel saw first
+///   (or will report in a later poll: a socket new to the poll and already
+///   in TIME_WAIT is one whose transitions bpftrace has not printed yet).
 /// - Sorted by time; at equal times the kernel's first, each list in its order.
 std::vector<Transition> merge_transitions(std::vector<Transition> kernel, std::vector<Transition> polled,
                                           const std::map<std::string, SnapshotDiff::Entry>& table);
