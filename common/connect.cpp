@@ -2,14 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
-#include <exception>
 #include <memory>
 
-#include <asio/co_spawn.hpp>
 #include <asio/connect.hpp>
-#include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
-#include <asio/use_awaitable.hpp>
 
 #include "common/error.hpp"
 
@@ -33,36 +29,38 @@ TcpPeer resolve_peer(asio::io_context& io, const HostPort& name, Family family) 
   return {name, std::move(addresses).value()};
 }
 
-asio::awaitable<std::error_code> connect_within(tcp::socket& socket, const TcpPeer& peer, double seconds) {
+void connect_within(tcp::socket& socket, const TcpPeer& peer, double seconds,
+                    std::function<void(std::error_code)> done) {
   // A timer beside the connect: if it fires first it closes the socket, and
   // closing a socket cancels the connect pending on it.
   struct State {
-    bool done = false;
+    explicit State(const tcp::socket::executor_type& loop) : timer(loop) {}
+    asio::steady_timer timer;
+    bool ended = false;  // the connect has completed (its handler ran)
     bool timed_out = false;
   };
-  auto state = std::make_shared<State>();
-  asio::steady_timer timer(socket.get_executor(),
-                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               std::chrono::duration<double>(seconds)));
-  timer.async_wait([state, &socket](const std::error_code& ec) {
-    if (ec || state->done) return;
+  auto state = std::make_shared<State>(socket.get_executor());
+  state->timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(seconds)));
+  state->timer.async_wait([state, &socket](const std::error_code& ec) {
+    if (ec || state->ended) return;  // cancelled, or too late to matter
     state->timed_out = true;
     std::error_code ignored;
     socket.close(ignored);
   });
-  std::error_code ec;
-  co_await asio::async_connect(socket, peer.addresses, asio::redirect_error(asio::use_awaitable, ec));
-  state->done = true;
-  timer.cancel();
-  if (state->timed_out) ec = asio::error::timed_out;
-  co_return ec;
+  asio::async_connect(socket, peer.addresses,
+                      [state, done = std::move(done)](std::error_code ec, const tcp::endpoint&) {
+                        state->ended = true;
+                        state->timer.cancel();
+                        if (state->timed_out) ec = asio::error::timed_out;
+                        done(ec);
+                      });
 }
 
 tcp::socket connect_to(asio::io_context& io, const TcpPeer& peer, double seconds) {
   tcp::socket socket(io);
   std::error_code result;
-  asio::co_spawn(io, connect_within(socket, peer, seconds),
-                 [&result](std::exception_ptr, std::error_code ec) { result = ec; });
+  connect_within(socket, peer, seconds, [&result](std::error_code ec) { result = ec; });
   io.run();
   io.restart();
   if (result) throw StepError("connect " + peer.text(), connect_failure(result, peer, seconds));

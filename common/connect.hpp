@@ -3,11 +3,11 @@
 // reason in words when nothing answers. The caller traces the steps.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <system_error>
 #include <vector>
 
-#include <asio/awaitable.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 
@@ -29,10 +29,11 @@ struct TcpPeer {
 /// StepError("resolve HOST", "unknown host 'HOST'") on failure.
 TcpPeer resolve_peer(asio::io_context& io, const HostPort& name, Family family);
 
-/// [2] Connects `socket` to the first of `peer`'s addresses that accepts,
-/// giving up after `seconds` (the error is then asio::error::timed_out).
-asio::awaitable<std::error_code> connect_within(asio::ip::tcp::socket& socket, const TcpPeer& peer,
-                                                double seconds);
+/// [2] Starts connecting `socket` to the first of `peer`'s addresses that
+/// accepts, giving up after `seconds`; then calls `done(ec)` on the socket's
+/// event loop (asio::error::timed_out when the time ran out).
+void connect_within(asio::ip::tcp::socket& socket, const TcpPeer& peer, double seconds,
+                    std::function<void(std::error_code)> done);
 
 /// [2] The same, blocking: runs `io` until connected. Returns the socket
 /// with TCP_NODELAY set; throws StepError("connect ADDR", why) on failure.

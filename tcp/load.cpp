@@ -108,9 +108,8 @@ LoadResult run_load(const LoadOptions& options, const Tracer& tracer) {
   for (int i = 0; i < options.connections; ++i) {
     auto& loop = loops[static_cast<std::size_t>(i) % loops.size()];
     sockets.emplace_back(loop);
-    asio::co_spawn(
-        loop, connect_within(sockets.back(), run.peer, options.connect_timeout),
-        [&results, i](std::exception_ptr, std::error_code ec) { results[static_cast<std::size_t>(i)] = ec; });
+    connect_within(sockets.back(), run.peer, options.connect_timeout,
+                   [&results, i](std::error_code ec) { results[static_cast<std::size_t>(i)] = ec; });
   }
   run_loops(loops);
   for (std::size_t i = 0; i < results.size(); ++i) {
