@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """udp-server end to end: echo of every size, --upper, --daytime, many
 clients at once on one socket, netcat as a client, a burst, IPv6, totals on SIGTERM, --workers."""
+import contextlib
 import re
 import socket
 import threading
@@ -149,8 +150,11 @@ def test_trace_names_recvfrom_and_sendto():
 
 def test_workers_share_the_port():
     server = start_server("udp-server", "--workers", "2")
-    for n in range(40):
-        with udp_socket() as s:
+    # All 40 stay open until the end: a socket closed first could give its
+    # port to the next one, and then two "peers" are one.
+    with contextlib.ExitStack() as open_sockets:
+        for n in range(40):
+            s = open_sockets.enter_context(udp_socket())
             s.sendto(b"w%d" % n, ("127.0.0.1", server.port))
             assert s.recvfrom(100)[0] == b"w%d" % n
     status, out, _ = server.stop()
