@@ -54,9 +54,12 @@ void Connection::wait_to_write(const std::string& step) {
   }
 }
 
+// Adds bytes from the socket to what is read ahead. From the socket, never
+// through read_some(): that would hand back what is already ahead, and a
+// message split across two reads would go round this loop forever.
 void Connection::fill(const std::string& step) {
   char buffer[4096];
-  const std::size_t n = read_some(buffer, step);
+  const std::size_t n = receive(buffer, step);
   if (n == 0) throw StepError(step, "the connection closed in the middle of a message");
   ahead_.append(buffer, n);
 }
@@ -68,6 +71,10 @@ std::size_t Connection::read_some(std::span<char> buffer, const std::string& ste
     ahead_.erase(0, n);
     return n;
   }
+  return receive(buffer, step);
+}
+
+std::size_t Connection::receive(std::span<char> buffer, const std::string& step) {
   for (;;) {
     const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
     if (n >= 0) return static_cast<std::size_t>(n);
@@ -83,7 +90,7 @@ std::size_t Connection::read_some(std::span<char> buffer, const std::string& ste
 std::string_view Connection::peek(const std::string& step) {
   if (ahead_.empty()) {
     char buffer[4096];
-    const std::size_t n = read_some(buffer, step);
+    const std::size_t n = receive(buffer, step);
     ahead_.append(buffer, n);
   }
   return ahead_;

@@ -72,6 +72,9 @@ class Connection {
 
  private:
   void fill(const std::string& step);
+  /// Up to `buffer.size()` bytes from the socket itself, waiting at most the
+  /// idle timeout; 0 at end of stream.
+  std::size_t receive(std::span<char> buffer, const std::string& step);
   std::uint64_t send_file_some(int file_fd, std::uint64_t offset, std::uint64_t count,
                                const std::string& step);
   bool wait(short events);

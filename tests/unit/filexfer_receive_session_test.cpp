@@ -93,6 +93,27 @@ TEST_CASE("Receiver::serve over a socketpair") {
     CHECK(recorder.files[0].path == "d/a.txt");
   }
 
+  SUBCASE("messages that arrive a byte at a time are read whole") {
+    // TCP may cut a message anywhere (a long path over a link with a small
+    // MSS, or a peer that dribbles). Each byte is written alone, with a pause
+    // for the session to read it before the next.
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    const timeval limit{10, 0};  // a session stuck on a split message fails here, not in a hang
+    REQUIRE(::setsockopt(pair[1], SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit) == 0);
+    std::thread server([&] { receiver.serve(pair[0], "test", false, true); });
+    for (const char byte : encode(Hello{2, 1, 2}) + encode(FileHeader{"dir/split.txt", 2})) {
+      send_all(pair[1], std::string(1, byte));
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    }
+    CHECK(receive(pair[1], 9) == encode(Answer{true, 0, {}}));
+    send_all(pair[1], "ok" + encode(Trailer{sha("ok")}) + encode(End{}));
+    CHECK(receive(pair[1], 4) == encode(Verdict{true, {}}));
+    ::close(pair[1]);
+    server.join();
+    CHECK(inbox.read("dir/split.txt") == "ok");
+  }
+
   SUBCASE("a newer connection takes the part over from a stalled one, and resumes after its bytes") {
     int old_pair[2], new_pair[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, old_pair) == 0);

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import struct
+import time
 
 from socklab_test import binary, recv_exactly, run, start_server
 from fx import workdir
@@ -203,6 +204,27 @@ def test_a_wrong_trailer_hash_is_refused_and_discarded():
     _, out, _ = server.stop()
     assert "rejected w.bin from 127.0.0.1:" in out and expected in out, out
     assert os.listdir(os.path.join(d, "in")) == []
+    shutil.rmtree(d)
+
+
+def test_a_sender_that_dribbles_its_header_a_byte_at_a_time_is_still_answered():
+    # Each byte of the hello and the header goes in a segment of its own; a
+    # receiver that mishandled a message split across reads once spun here
+    # at full CPU and never answered.
+    d = workdir()
+    server = start_server("recvfile", "--dir", os.path.join(d, "in"))
+    name = b"slow/" + b"n" * 200 + b".txt"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for byte in b"\0SLFT\x01F" + struct.pack(">H", len(name)) + name + struct.pack(">Q", 2):
+            s.sendall(bytes([byte]))
+            time.sleep(0.001)
+        assert recv_exactly(s, 9) == b"A" + bytes(8)
+        s.sendall(b"hi" + b"H" + hashlib.sha256(b"hi").digest() + b"E")
+        assert recv_exactly(s, 4) == b"V\0\0\0"
+    server.stop()
+    with open(os.path.join(d, "in", name.decode()), "rb") as f:
+        assert f.read() == b"hi"
     shutil.rmtree(d)
 
 
