@@ -121,6 +121,12 @@ std::string encode(const Verdict& v) {
   return out;
 }
 
+std::string encode(const Group& g) {
+  std::string out("G");
+  put_u16(out, g.count);
+  return out;
+}
+
 std::string encode(const End&) { return "E"; }
 
 Decoded<Hello> decode_hello(std::span<const char> in) {
@@ -131,12 +137,26 @@ Decoded<Hello> decode_hello(std::span<const char> in) {
   if (in.size() < at + 1) return incomplete<Hello>();
   const auto version = static_cast<std::uint8_t>(in[at]);
   if (version == 1) return complete(Hello{1, 0, 0}, at + 1);
-  if (version != 2) {
+  if (version != 2 && version != 3) {
     return invalid<Hello>("protocol version " + std::to_string(version) +
-                          " (this recvfile speaks versions 1 and 2)");
+                          " (this recvfile speaks versions 1 to 3)");
   }
   if (in.size() < at + 17) return incomplete<Hello>();
-  return complete(Hello{2, get_u64(in, at + 1), get_u64(in, at + 9)}, at + 17);
+  return complete(Hello{version, get_u64(in, at + 1), get_u64(in, at + 9)}, at + 17);
+}
+
+Decoded<std::variant<Group, End>> decode_group_or_end(std::span<const char> in) {
+  using V = std::variant<Group, End>;
+  if (in.empty()) return incomplete<V>();
+  if (in[0] == 'E') return complete<V>(End{}, 1);
+  if (in[0] != 'G') return invalid<V>("header: " + type_error(in[0], "a group 'G' or the end 'E'"));
+  if (in.size() < 3) return incomplete<V>();
+  const std::size_t count = get_u16(in, 1);
+  if (count == 0 || count > max_group) {
+    return invalid<V>("header: a group of " + std::to_string(count) + " offers is not 1-" +
+                      std::to_string(max_group));
+  }
+  return complete<V>(Group{count}, 3);
 }
 
 Decoded<std::variant<FileHeader, Directory, End>> decode_file_or_end(std::span<const char> in) {
@@ -155,6 +175,18 @@ Decoded<std::variant<FileHeader, Directory, End>> decode_file_or_end(std::span<c
   if (d.invalid()) return invalid<V>(d.error);
   if (!d.complete()) return incomplete<V>();
   return complete<V>(std::move(d.value), d.used);
+}
+
+Decoded<std::variant<FileHeader, Directory>> decode_offer(std::span<const char> in) {
+  using V = std::variant<FileHeader, Directory>;
+  if (!in.empty() && in[0] == 'E')
+    return invalid<V>("header: the end 'E' inside a group (its offers are not all here)");
+  if (!in.empty() && in[0] != 'F' && in[0] != 'D')
+    return invalid<V>("header: " + type_error(in[0], "a file header 'F' or a directory 'D'"));
+  auto d = decode_file_or_end(in);
+  if (!d.complete()) return d.invalid() ? invalid<V>(d.error) : incomplete<V>();
+  if (auto* f = std::get_if<FileHeader>(&d.value)) return complete<V>(std::move(*f), d.used);
+  return complete<V>(std::get<Directory>(std::move(d.value)), d.used);
 }
 
 Decoded<Answer> decode_answer(std::span<const char> in) {

@@ -3,8 +3,13 @@
 // tests and fuzz targets reach every rule.
 //
 // verified mode, one connection:
-//   sender:   HELLO            "\0SLFT" + version (1 byte); version 2 adds
-//                              the run's totals: files (u64) + bytes (u64)
+//   sender:   HELLO            "\0SLFT" + version (1 byte); versions 2 and 3
+//                              add the run's totals: files (u64) + bytes (u64)
+//   version 3: the offers go in groups, GROUP 'G' + count (u16, 1-32), then
+//             that many FILE or DIR headers; the receiver answers each in
+//             order, then the accepted files' bytes and TRAILERs follow in
+//             that order. One round trip per group instead of per file.
+//             (Versions 1 and 2: one FILE or DIR at a time, no GROUP.)
 //   per file: sender   FILE    'F' + path length (u16) + path + size (u64)
 //             receiver ANSWER  'A' + offset (u64)            accept, send from offset
 //                           or 'R' + reason length (u16) + reason   refuse; next file
@@ -37,7 +42,10 @@
 namespace socklab::filexfer {
 
 inline constexpr std::string_view hello_magic{"\0SLFT", 5};
-inline constexpr std::uint8_t protocol_version = 2;
+inline constexpr std::uint8_t protocol_version = 3;
+/// The most offers in one group (version 3); the receiver holds a part file
+/// open for each accepted one until its bytes arrive.
+inline constexpr std::size_t max_group = 32;
 /// The longest path on the wire (Linux's PATH_MAX less its NUL).
 inline constexpr std::size_t max_path = 4095;
 inline constexpr std::size_t max_reason = 1024;
@@ -48,8 +56,8 @@ using Sha256 = std::array<unsigned char, 32>;
 
 struct Hello {
   std::uint8_t version = protocol_version;
-  std::uint64_t files = 0;  ///< version 2: how many files the run sends (for progress)
-  std::uint64_t bytes = 0;  ///< version 2: their total size
+  std::uint64_t files = 0;  ///< version 2 and 3: how many files the run sends (for progress)
+  std::uint64_t bytes = 0;  ///< version 2 and 3: their total size
   bool operator==(const Hello&) const = default;
 };
 struct FileHeader {
@@ -79,6 +87,12 @@ struct Verdict {
   std::string reason;  ///< bad: why
   bool operator==(const Verdict&) const = default;
 };
+/// Version 3: the next `count` messages are FILE or DIR headers, answered
+/// before any of their bytes are sent.
+struct Group {
+  std::size_t count = 1;
+  bool operator==(const Group&) const = default;
+};
 struct End {
   bool operator==(const End&) const = default;
 };
@@ -89,6 +103,7 @@ std::string encode(const Directory&);
 std::string encode(const Answer&);
 std::string encode(const Trailer&);
 std::string encode(const Verdict&);
+std::string encode(const Group&);
 std::string encode(const End&);
 
 /// The result of decoding from the front of a buffer: a message and how many
@@ -106,6 +121,10 @@ struct Decoded {
 Decoded<Hello> decode_hello(std::span<const char> in);
 /// The sender's next message: a FILE, a DIR, or END.
 Decoded<std::variant<FileHeader, Directory, End>> decode_file_or_end(std::span<const char> in);
+/// Version 3: the sender's next GROUP, or END.
+Decoded<std::variant<Group, End>> decode_group_or_end(std::span<const char> in);
+/// Version 3, inside a group: a FILE or a DIR (END there is an error).
+Decoded<std::variant<FileHeader, Directory>> decode_offer(std::span<const char> in);
 Decoded<Answer> decode_answer(std::span<const char> in);
 /// What the sender reads while it waits for an answer: the ANSWER, or the
 /// VERDICT of an earlier file the receiver has just committed.

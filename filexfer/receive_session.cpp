@@ -48,6 +48,7 @@ struct Session {
   struct Received;
   std::vector<std::unique_ptr<Received>> pending{};
   std::uint64_t pending_bytes = 0;
+  std::uint64_t promised = 0;  // bytes accepted in this group whose content has not come yet
 };
 
 namespace {
@@ -103,6 +104,7 @@ struct Session::Received {
   std::string leaf;
   std::uint64_t size = 0;
   std::uint64_t resumed_from = 0;
+  Hasher hash;  // from byte 0: a resumed part's bytes are hashed before the rest arrives
   Sha256 digest{};
   Verdict verdict;
 };
@@ -365,10 +367,23 @@ void receive_content(Session& s, const FileHeader& h, Session::Received& r, Hash
   }
 }
 
-// One file of the verified protocol, after its header. Returns false if it
-// was refused or did not arrive whole with the right hash (a good one's
-// verdict waits in s.pending).
-bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
+// The files of one group that were accepted and wait for their bytes. If
+// the connection breaks first, a part that holds nothing is removed (one
+// with bytes from an earlier attempt stays for a resume).
+struct Offered {
+  std::vector<std::unique_ptr<Session::Received>> files;
+  ~Offered() {
+    for (auto& r : files) {
+      if (r && r->part) r->part->remove_if_empty();
+    }
+  }
+};
+
+// [4]-[5] One FILE header: the guards, then the answer. An accepted file
+// joins `offered` with its part open (a resumed part's bytes already
+// hashed); its bytes come later, in the order of the answers. Returns false
+// if it was refused.
+bool offer_file(Session& s, const FileHeader& h, bool over_limit, Offered& offered) {
   const ReceiveOptions& options = s.receiver.options();
   const Tracer& tracer = s.receiver.tracer();
   tracer.step(4, "read name", h.name + ", " + bytes_text(h.size) + " from " + s.peer, calls::read);
@@ -376,7 +391,6 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
   r->path = h.name;
   r->size = h.size;
   DropEmptyOnError drop_empty;
-  Hasher hash;
   std::optional<Sha256> have;
   try {
     if (over_limit) {
@@ -406,10 +420,12 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
       // Resume: what an earlier, broken transfer left is hashed and kept.
       r->resumed_from = resume_offset(r->part->size(), h.size);
       r->part->truncate_to(r->resumed_from);
-      // Refuse now what cannot fit, rather than fill the disk and fail later.
+      // Refuse now what cannot fit, counting what this group has already
+      // been promised, rather than fill the disk and fail later.
       struct statvfs fs {};
       if (::fstatvfs(r->part->fd(), &fs) == 0) {
-        if (auto full = check_space(h.size - r->resumed_from, std::uint64_t{fs.f_bavail} * fs.f_frsize)) {
+        if (auto full = check_space(h.size - r->resumed_from + s.promised,
+                                    std::uint64_t{fs.f_bavail} * fs.f_frsize)) {
           r->part->remove_if_empty();
           throw Refused{*full};
         }
@@ -425,7 +441,7 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
             throw StepError("read " + r->part->name(),
                             n < 0 ? std::strerror(errno) : "shorter than expected");
           }
-          hash.update({buffer.data(), static_cast<std::size_t>(n)});
+          r->hash.update({buffer.data(), static_cast<std::size_t>(n)});
           at += static_cast<std::uint64_t>(n);
         }
       }
@@ -453,17 +469,31 @@ bool receive_file(Session& s, const FileHeader& h, bool over_limit) {
   tracer.step(5, "write answer",
               offset ? "accept, resume from byte " + std::to_string(offset) : "accept (ok)", calls::write);
   tracer.step(6, "create", r->part->name(), file_calls::create);
+  s.promised += h.size - offset;
+  drop_empty.part = nullptr;  // from here on Offered looks after it
+  offered.files.push_back(std::move(r));
+  return true;
+}
+
+// [7] The bytes of one accepted file and its trailer. A good file's
+// verdict waits in s.pending for the next flush. Returns false if it did
+// not arrive whole with the right hash.
+bool receive_body(Session& s, std::unique_ptr<Session::Received> r) {
+  const Tracer& tracer = s.receiver.tracer();
+  const FileHeader h{r->path, r->size};
+  const std::uint64_t offset = r->resumed_from;
+  s.promised -= h.size - offset;
   s.receiver.reporter().log("receiving " + h.name + " (" + std::to_string(h.size) + " B) from " + s.peer +
                             (offset ? ", resuming at byte " + std::to_string(offset) : ""));
-
-  receive_content(s, h, *r, hash);
+  DropEmptyOnError drop_empty{r->part.get()};
+  receive_content(s, h, *r, r->hash);
   tracer.step(7, "read loop", bytes_text(h.size - offset) + " of " + h.name, file_calls::copy_in);
   // More bytes than announced, or anything but a trailer: the sender is
   // broken or lying, and what it sent is not worth resuming.
   if (const std::string_view next = s.conn.peek("read trailer"); !next.empty() && next[0] != 'H')
     r->part->remove();
   const Trailer trailer = s.conn.read_message(decode_trailer, "read trailer");
-  r->digest = hash.finish();
+  r->digest = r->hash.finish();
   r->verdict = {true, {}};
   if (r->digest != trailer.sha256) {
     r->part->remove();
@@ -494,30 +524,59 @@ auto read_header(Session& s, Decode decode) {
   }
 }
 
+// Commits the files waiting for their verdicts when the sender waits for
+// them (nothing more has arrived) or enough are waiting.
+void flush_if_due(Session& s) {
+  if (!s.pending.empty() &&
+      (!s.conn.readable() || s.pending.size() >= max_pending_files || s.pending_bytes >= max_pending_bytes)) {
+    flush(s);
+  }
+}
+
+// The next offers: version 3 sends a GROUP and that many FILE or DIR
+// headers; versions 1 and 2 one header at a time. Empty at END.
+std::vector<std::variant<FileHeader, Directory>> read_offers(Session& s) {
+  std::vector<std::variant<FileHeader, Directory>> offers;
+  if (s.hello.version < 3) {
+    auto next = read_header(s, decode_file_or_end);
+    if (auto* f = std::get_if<FileHeader>(&next)) offers.emplace_back(std::move(*f));
+    if (auto* d = std::get_if<Directory>(&next)) offers.emplace_back(std::move(*d));
+    return offers;
+  }
+  const auto group = read_header(s, decode_group_or_end);
+  if (std::holds_alternative<End>(group)) return offers;
+  const std::size_t count = std::get<Group>(group).count;
+  for (std::size_t i = 0; i < count; ++i) offers.push_back(read_header(s, decode_offer));
+  return offers;
+}
+
 bool receive_verified(Session& s, bool over_limit, bool allowed_peer) {
   bool all_good = true;
   try {
     s.hello = read_header(s, decode_hello);
     for (;;) {
-      // Commit now when the sender waits for verdicts (nothing more has
-      // arrived) or enough is waiting; otherwise receive the next file first.
-      if (!s.pending.empty() && (!s.conn.readable() || s.pending.size() >= max_pending_files ||
-                                 s.pending_bytes >= max_pending_bytes)) {
-        flush(s);
-      }
-      auto next = read_header(s, decode_file_or_end);
-      if (std::holds_alternative<End>(next)) break;
+      flush_if_due(s);
+      auto offers = read_offers(s);
+      if (offers.empty()) break;
       if (!allowed_peer) {
         const std::string reason = "allow: " + s.peer + " is not in --allow";
         s.conn.write_all(encode(Answer{false, 0, reason}), "write answer");
         s.receiver.reporter().log("refused a file from " + s.peer + ": " + reason);
         return false;
       }
-      if (const auto* d = std::get_if<Directory>(&next)) {
-        receive_directory(s, *d, over_limit);
-        continue;
+      // [5] every offer answered, in order; then [7] the accepted files' bytes.
+      Offered offered;
+      for (const auto& offer : offers) {
+        if (const auto* d = std::get_if<Directory>(&offer)) {
+          receive_directory(s, *d, over_limit);
+        } else {
+          all_good &= offer_file(s, std::get<FileHeader>(offer), over_limit, offered);
+        }
       }
-      all_good &= receive_file(s, std::get<FileHeader>(next), over_limit);
+      for (auto& r : offered.files) {
+        flush_if_due(s);
+        all_good &= receive_body(s, std::move(r));
+      }
     }
     flush(s);
   } catch (...) {

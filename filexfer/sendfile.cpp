@@ -17,7 +17,9 @@
 #include <future>
 #include <iostream>
 #include <optional>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/cli.hpp"
@@ -217,9 +219,9 @@ struct Waiting {
 };
 
 // The verified protocol: every file over one connection. Files are
-// pipelined: the next header goes out without waiting for the last verdict,
-// so the receiver can put many small files on disk with one flush. Verdicts
-// come back in file order.
+// pipelined: up to 32 headers go out before their answers are read, and the
+// next group without waiting for the last verdicts, so the receiver can put
+// many small files on disk with one flush. Verdicts come back in file order.
 void send_verified(const std::vector<Source>& files, const Options& options, const Tracer& tracer, Run& run) {
   std::string peer;
   Connection conn(dial(options, peer, tracer), options.idle_timeout);
@@ -246,70 +248,87 @@ void send_verified(const std::vector<Source>& files, const Options& options, con
       return std::get<Answer>(message);
     }
   };
-  for (const Source& s : files) {
-    if (s.directory) {
-      conn.write_all(encode(Directory{s.name}), "write directory");
-      tracer.step(4, "write name", s.name + "/ (an empty directory)", calls::write);
+  // [4] the files' names (and sizes), a group at a time in one write;
+  // [5] the answers, in order; [6] the accepted files' bytes, in order.
+  // One round trip per group, not per file: over a link with a 50 ms round
+  // trip, 10,000 small files would otherwise take over 8 minutes of waiting.
+  for (std::size_t first = 0; first < files.size(); first += max_group) {
+    const std::span<const Source> group(files.data() + first, std::min(max_group, files.size() - first));
+    std::string offers = encode(Group{group.size()});
+    for (const Source& s : group)
+      offers += s.directory ? encode(Directory{s.name}) : encode(FileHeader{s.name, s.size});
+    conn.write_all(offers, "write header");
+    for (const Source& s : group) {
+      tracer.step(4, "write name",
+                  s.directory ? s.name + "/ (an empty directory)" : s.name + ", " + bytes_text(s.size),
+                  calls::write);
+    }
+    std::vector<std::pair<const Source*, std::uint64_t>> accepted;  // and the offset to send from
+    for (const Source& s : group) {
       const Answer answer = read_answer();
-      run.done(s, answer.accepted ? "good" : "refused", std::nullopt,
-               answer.accepted ? "" : "refused by " + peer + ": " + answer.reason, 0, 0);
-      continue;
-    }
-    // [4] write the name (and the size); [5] read the answer.
-    conn.write_all(encode(FileHeader{s.name, s.size}), "write header");
-    tracer.step(4, "write name", s.name + ", " + bytes_text(s.size), calls::write);
-    const Answer answer = read_answer();
-    if (answer.have) {
-      // The receiver has a file of this size there: the same one if the hashes agree.
-      const int fd = open_source(s);
-      const Sha256 mine = hash_file(fd, s);
-      ::close(fd);
-      tracer.step(5, "read answer", "the receiver has it, sha256=" + to_hex(*answer.have), calls::read);
-      if (mine == *answer.have) {
-        run.done(s, "skipped", mine, "", 0, 0);
-      } else {
-        run.done(s, "refused", mine,
-                 "refused by " + peer + ": exists: " + s.name + " is already there (--overwrite replaces it)",
-                 0, 0);
+      if (s.directory) {
+        run.done(s, answer.accepted ? "good" : "refused", std::nullopt,
+                 answer.accepted ? "" : "refused by " + peer + ": " + answer.reason, 0, 0);
+        continue;
       }
-      continue;
-    }
-    if (!answer.accepted) {
-      tracer.step(5, "read answer", "refused: " + answer.reason, calls::read);
-      run.done(s, "refused", std::nullopt, "refused by " + peer + ": " + answer.reason, 0, 0);
-      continue;
-    }
-    if (answer.offset > s.size) throw StepError("read answer", "the receiver asked to resume beyond the end");
-    tracer.step(
-        5, "read answer",
-        answer.offset ? "accepted, resume from byte " + std::to_string(answer.offset) : "accepted (ok)",
-        calls::read);
-    // [6] the content: the part the receiver lacks, hashing the whole file.
-    Sha256 digest;
-    try {
-      digest = send_content(conn, s, answer.offset, run);
-    } catch (const StepError&) {
-      // A receiver that gives up mid-file (its disk is full) sends the
-      // verdicts it owes, then this file's: show that reason rather than
-      // "connection reset".
-      try {
-        for (;;) {
-          const Verdict early = conn.read_message(decode_verdict, "read verdict");
-          if (!waiting.empty()) {
-            take_verdict(early);
-            continue;
-          }
-          throw StepError("write " + s.name, peer + " says: " + early.reason);
+      if (answer.have) {
+        // The receiver has a file of this size there: the same one if the hashes agree.
+        const int fd = open_source(s);
+        const Sha256 mine = hash_file(fd, s);
+        ::close(fd);
+        tracer.step(5, "read answer", "the receiver has it, sha256=" + to_hex(*answer.have), calls::read);
+        if (mine == *answer.have) {
+          run.done(s, "skipped", mine, "", 0, 0);
+        } else {
+          run.done(
+              s, "refused", mine,
+              "refused by " + peer + ": exists: " + s.name + " is already there (--overwrite replaces it)", 0,
+              0);
         }
-      } catch (const BadMessage&) {
-      } catch (const StepError& again) {
-        if (again.reason().find(" says: ") != std::string::npos) throw;
+        continue;
       }
-      throw;
+      if (!answer.accepted) {
+        tracer.step(5, "read answer", "refused: " + answer.reason, calls::read);
+        run.done(s, "refused", std::nullopt, "refused by " + peer + ": " + answer.reason, 0, 0);
+        continue;
+      }
+      if (answer.offset > s.size)
+        throw StepError("read answer", "the receiver asked to resume beyond the end");
+      tracer.step(
+          5, "read answer",
+          answer.offset ? "accepted, resume from byte " + std::to_string(answer.offset) : "accepted (ok)",
+          calls::read);
+      accepted.emplace_back(&s, answer.offset);
     }
-    tracer.step(6, "write loop", bytes_text(s.size - answer.offset) + " of " + s.name, file_calls::copy_out);
-    conn.write_all(encode(Trailer{digest}), "write trailer");
-    waiting.push_back({&s, digest, answer.offset});
+    for (const auto& [source, from] : accepted) {
+      const Source& s = *source;
+      // [6] the content: the part the receiver lacks, hashing the whole file.
+      Sha256 digest;
+      try {
+        digest = send_content(conn, s, from, run);
+      } catch (const StepError&) {
+        // A receiver that gives up mid-file (its disk is full) sends the
+        // verdicts it owes, then this file's: show that reason rather than
+        // "connection reset".
+        try {
+          for (;;) {
+            const Verdict early = conn.read_message(decode_verdict, "read verdict");
+            if (!waiting.empty()) {
+              take_verdict(early);
+              continue;
+            }
+            throw StepError("write " + s.name, peer + " says: " + early.reason);
+          }
+        } catch (const BadMessage&) {
+        } catch (const StepError& again) {
+          if (again.reason().find(" says: ") != std::string::npos) throw;
+        }
+        throw;
+      }
+      tracer.step(6, "write loop", bytes_text(s.size - from) + " of " + s.name, file_calls::copy_out);
+      conn.write_all(encode(Trailer{digest}), "write trailer");
+      waiting.push_back({&s, digest, from});
+    }
   }
   // END makes the receiver commit what it holds; then the last verdicts.
   conn.write_all(encode(End{}), "write end");

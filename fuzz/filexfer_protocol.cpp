@@ -1,5 +1,5 @@
 // Fuzz target: filexfer/protocol's decoders, which read what a stranger
-// sends (recvfile: hello, file header, trailer; sendfile: answer, verdict).
+// sends (recvfile: hello, group, file header, trailer; sendfile: answer, verdict).
 // Property beyond "no crash": whatever decodes encodes back to exactly the
 // bytes it used (parse(encode(x)) == x), and never uses more bytes than given.
 
@@ -42,6 +42,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       fx::decode_file_or_end(in), in,
       [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
       "file header round trip");
+  round_trip(
+      fx::decode_group_or_end(in), in,
+      [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
+      "group round trip");
+  round_trip(
+      fx::decode_offer(in), in,
+      [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },
+      "offer round trip");
   round_trip(
       fx::decode_answer_or_verdict(in), in,
       [](const auto& v) { return std::visit([](const auto& m) { return fx::encode(m); }, v); },

@@ -74,8 +74,33 @@ TEST_CASE("protocol messages") {
   }
   SUBCASE("rejects a wrong magic or version") {
     CHECK(decode_hello(bytes("hello")).error == "not the socklab protocol");
-    CHECK(decode_hello(bytes(std::string("\0SLFT\x03", 6))).error ==
-          "protocol version 3 (this recvfile speaks versions 1 and 2)");
+    CHECK(decode_hello(bytes(std::string("\0SLFT\x04", 6))).error ==
+          "protocol version 4 (this recvfile speaks versions 1 to 3)");
+  }
+  SUBCASE("version 3: a group of 1-32 offers, each a FILE or a DIR") {
+    CHECK(encode(Hello{3, 2, 5}).substr(0, 6) == std::string("\0SLFT\x03", 6));
+    CHECK(decode_hello(bytes(encode(Hello{3, 2, 5}))).value == Hello{3, 2, 5});
+    CHECK(encode(Group{2}) == std::string("G\x00\x02", 3));
+    CHECK(std::get<Group>(decode_group_or_end(bytes(encode(Group{32}))).value) == Group{32});
+    CHECK(std::holds_alternative<End>(decode_group_or_end(bytes("E")).value));
+    CHECK(decode_group_or_end(bytes("G\x00")).status ==
+          Decoded<std::variant<Group, End>>::Status::incomplete);
+    CHECK(decode_group_or_end(bytes(std::string("G\x00\x00", 3))).error ==
+          "header: a group of 0 offers is not 1-32");
+    CHECK(decode_group_or_end(bytes(std::string("G\x00\x21", 3))).error ==
+          "header: a group of 33 offers is not 1-32");
+    CHECK(decode_group_or_end(bytes("F")).error ==
+          "header: expected a group 'G' or the end 'E', got byte 0x46");
+    const FileHeader h{"a/b.txt", 9};
+    CHECK(std::get<FileHeader>(decode_offer(bytes(encode(h))).value) == h);
+    CHECK(std::get<Directory>(decode_offer(bytes(encode(Directory{"a/empty"}))).value) ==
+          Directory{"a/empty"});
+    CHECK(decode_offer(bytes(encode(h).substr(0, 5))).status ==
+          Decoded<std::variant<FileHeader, Directory>>::Status::incomplete);
+    CHECK(decode_offer(bytes("E")).error ==
+          "header: the end 'E' inside a group (its offers are not all here)");
+    CHECK(decode_offer(bytes("G")).error ==
+          "header: expected a file header 'F' or a directory 'D', got byte 0x47");
   }
   SUBCASE("rejects a reason longer than 1024 bytes and a bad verdict status") {
     CHECK(decode_answer(bytes(std::string("R\x04\x01", 3))).invalid());

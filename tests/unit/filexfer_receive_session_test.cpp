@@ -93,6 +93,60 @@ TEST_CASE("Receiver::serve over a socketpair") {
     CHECK(recorder.files[0].path == "d/a.txt");
   }
 
+  SUBCASE(
+      "version 3: a group is answered whole before any bytes; the accepted files' bytes follow in order") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    std::thread server([&] { receiver.serve(pair[0], "test", false, true); });
+    send_all(pair[1], encode(Hello{3, 2, 5}) + encode(Group{4}) + encode(FileHeader{"g/one.txt", 3}) +
+                          encode(FileHeader{"../out.txt", 1}) + encode(Directory{"g/empty"}) +
+                          encode(FileHeader{"g/two.txt", 2}));
+    const std::string refusal =
+        encode(Answer{false, 0, "path: a '..' component (it would climb out of the receive directory)"});
+    CHECK(receive(pair[1], 9) == encode(Answer{true, 0, {}}));
+    CHECK(receive(pair[1], refusal.size()) == refusal);
+    CHECK(receive(pair[1], 9) == encode(Answer{true, 0, {}}));  // the directory
+    CHECK(receive(pair[1], 9) == encode(Answer{true, 0, {}}));
+    send_all(pair[1],
+             "one" + encode(Trailer{sha("one")}) + "tw" + encode(Trailer{sha("tw")}) + encode(End{}));
+    CHECK(receive(pair[1], 8) == encode(Verdict{true, {}}) + encode(Verdict{true, {}}));
+    ::close(pair[1]);
+    server.join();
+    CHECK(inbox.read("g/one.txt") == "one");
+    CHECK(inbox.read("g/two.txt") == "tw");
+    struct stat st {};
+    CHECK(::stat((inbox.path + "/g/empty").c_str(), &st) == 0);
+    CHECK(::stat((inbox.path + "/out.txt").c_str(), &st) != 0);
+  }
+
+  SUBCASE("version 3: a connection that breaks inside a group leaves no empty part behind") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    std::thread server([&] { receiver.serve(pair[0], "test", false, true); });
+    send_all(pair[1], encode(Hello{3, 2, 20}) + encode(Group{2}) + encode(FileHeader{"p.bin", 10}) +
+                          encode(FileHeader{"q.bin", 10}));
+    CHECK(receive(pair[1], 18) == encode(Answer{true, 0, {}}) + encode(Answer{true, 0, {}}));
+    send_all(pair[1], "01234");  // half of p.bin, nothing of q.bin
+    ::close(pair[1]);
+    server.join();
+    struct stat st {};
+    CHECK(::stat((inbox.path + "/.p.bin.10.part").c_str(), &st) == 0);  // kept for a resume
+    CHECK(st.st_size == 5);
+    CHECK(::stat((inbox.path + "/.q.bin.10.part").c_str(), &st) != 0);  // held nothing: removed
+  }
+
+  SUBCASE("version 3: the end inside a group is a header error, before any of it is answered") {
+    int pair[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) == 0);
+    std::thread server([&] { receiver.serve(pair[0], "test", false, true); });
+    send_all(pair[1], encode(Hello{3, 1, 1}) + encode(Group{2}) + encode(Directory{"d"}) + encode(End{}));
+    const std::string refusal =
+        encode(Answer{false, 0, "header: the end 'E' inside a group (its offers are not all here)"});
+    CHECK(receive(pair[1], refusal.size()) == refusal);
+    ::close(pair[1]);
+    server.join();
+  }
+
   SUBCASE("messages that arrive a byte at a time are read whole") {
     // TCP may cut a message anywhere (a long path over a link with a small
     // MSS, or a peer that dribbles). Each byte is written alone, with a pause

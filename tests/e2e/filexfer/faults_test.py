@@ -109,12 +109,47 @@ def fake_receiver(behaviour):
 
 
 def accept_and_read(conn, n):
-    assert recv_exactly(conn, 6) == b"\0SLFT\x02"  # HELLO, version 2
+    assert recv_exactly(conn, 6) == b"\0SLFT\x03"  # HELLO, version 3
     recv_exactly(conn, 16)  # the run's totals: files and bytes
+    assert recv_exactly(conn, 3) == b"G\x00\x01"  # a group of one offer
     assert recv_exactly(conn, 1 + 2 + 5) == b"F\x00\x05x.bin"
     recv_exactly(conn, 8)  # the size
     conn.sendall(b"A" + bytes(8))
     recv_exactly(conn, n)
+
+
+def test_the_sender_offers_32_files_at_a_time_and_reads_their_answers_after():
+    # 40 files: a group of 32 offers, all written before any answer is read,
+    # then a group of 8. The fake receiver answers only once it holds a
+    # whole group (a sender that waited for each answer would stall here).
+    d = workdir()
+    os.makedirs(os.path.join(d, "many"))
+    for i in range(40):
+        write(os.path.join(d, "many", f"f{i:02d}.txt"), b"x")
+    groups = []
+
+    def answer_by_groups(conn):
+        recv_exactly(conn, 6 + 16)  # HELLO and the totals
+        while True:
+            kind = recv_exactly(conn, 1)
+            if kind == b"E":
+                return
+            assert kind == b"G", kind
+            (count,) = struct.unpack(">H", recv_exactly(conn, 2))
+            for _ in range(count):
+                assert recv_exactly(conn, 1) == b"F"
+                (n,) = struct.unpack(">H", recv_exactly(conn, 2))
+                recv_exactly(conn, n + 8)
+            groups.append(count)
+            reason = b"test: no"
+            conn.sendall((b"R" + struct.pack(">H", len(reason)) + reason) * count)
+
+    peer, thread = fake_receiver(answer_by_groups)
+    r = run([SENDFILE, os.path.join(d, "many"), peer], timeout=30)
+    thread.join(10)
+    assert groups == [32, 8], groups
+    assert r.returncode == 1 and r.stderr.decode().count("refused by") == 40, r.stderr
+    shutil.rmtree(d)
 
 
 def test_a_receiver_dying_mid_file_makes_sendfile_fail_clearly():

@@ -173,7 +173,7 @@ def test_every_malformed_name_and_header_names_its_guard():
     assert hello_and(server.port, b"\0SLFT\x01GARBAGE") == \
         ("R", "header: expected a file header 'F', a directory 'D' or the end 'E', got byte 0x47")
     assert hello_and(server.port, b"\0XXXX\x01") == ("R", "header: not the socklab protocol")
-    assert hello_and(server.port, b"\0SLFT\x07") == ("R", "header: protocol version 7 (this recvfile speaks versions 1 and 2)")
+    assert hello_and(server.port, b"\0SLFT\x07") == ("R", "header: protocol version 7 (this recvfile speaks versions 1 to 3)")
     status, out, _ = server.stop()
     assert status == 0
     for _, reason in cases:

@@ -20,9 +20,9 @@ RATE = 4 << 20  # bytes a second through the relay: the first attempt takes abou
 
 
 def protocol_bytes(name):
-    """What the verified protocol adds for one file: HELLO (version 2, with
-    the totals), FILE, TRAILER and END."""
-    return 22 + (3 + len(name.encode()) + 8) + 33 + 1
+    """What the verified protocol adds for one file: HELLO (version 3, with
+    the totals), GROUP, FILE, TRAILER and END."""
+    return 22 + 3 + (3 + len(name.encode()) + 8) + 33 + 1
 
 
 def json_lines(text):
