@@ -8,6 +8,9 @@ set -u
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 failed=0
+# Packages and the build first: on a fresh machine python3 (the neighbour)
+# arrives with them, and run 1 would otherwise go without its neighbour.
+./socklab setup >/tmp/socklab-setup.log 2>&1 || { echo "setup failed: /tmp/socklab-setup.log"; exit 1; }
 for i in $(seq "$runs"); do
   python3 tests/noisy_neighbour.py --seconds 60 --connections 5000 >"/tmp/socklab-noisy.$i" 2>&1 &
   neighbour=$!
