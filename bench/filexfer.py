@@ -24,8 +24,13 @@ class Work:
     rsyncd: object  # filexfer_rsync.RsyncDaemon, or the reason rsync is left out
 
     def clean(self):
+        """An empty destination, and nothing of an earlier turn still on its
+        way to the disk: nc and socat do not sync, and the gigabyte they
+        leave in the page cache would otherwise be written back during the
+        next contender's turn."""
         shutil.rmtree(self.dest)
         os.mkdir(self.dest)
+        os.sync()
 
 
 # Each case: the paths sendfile is given (`sources`), what a rate counts
