@@ -4,6 +4,7 @@ sendfile on one, recvfile on the other, over real addresses; and a UDP probe
 between them. The test creates and removes its own hosts (root only)."""
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,4 +128,37 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
             recv.wait(10)
         lab("down", name, check=False)
         shutil.rmtree(work, ignore_errors=True)
+    assert f"{name}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
+
+
+def test_a_rate_is_checked_before_any_host_is_made_and_a_fast_link_gets_a_bucket_to_match():
+    """A bad --rate stops `lab up` with one line naming it, and no namespace is
+    left behind. A 1 Gbit/s link gets a token bucket that holds a whole 64 KiB
+    segment (with a 4 KiB one, tbf splits every segment and the link runs at
+    about half its rate); a slow link keeps the smallest bucket, 4 KiB."""
+    t.need_root()
+    t.need_tool("ip")
+    t.need_tool("tc")
+    name = NAME + "r"
+    r = lab("up", name, "--rate", "fast", check=False)
+    assert r.returncode == 1
+    assert r.stderr.decode().strip() == "lab: 'fast' is not a rate (e.g. 10mbit, 1gbit)", r.stderr
+    assert f"{name}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
+    lab("up", name, "--rate", "1gbit")
+    try:
+        def bucket():
+            shown = subprocess.run(on("a", ["tc", "qdisc", "show", "dev", f"{name[:8]}-va"], name),
+                                   stdout=subprocess.PIPE, check=True, timeout=10).stdout.decode()
+            m = re.search(r"rate (\S+) burst (\d+)(b|Kb)\b", shown)
+            assert m, shown
+            return m.group(1), int(m.group(2)) * (1024 if m.group(3) == "Kb" else 1)
+        rate, burst = bucket()
+        assert rate == "1Gbit" and burst >= 64 << 10, (rate, burst)
+        lab("rate", "16mbit", name)
+        assert bucket() == ("16Mbit", 4096)
+        r = lab("rate", "1.5gbit", name, check=False)
+        assert r.returncode == 1 and "'1.5gbit' is not a rate" in r.stderr.decode(), r.stderr
+        assert bucket() == ("16Mbit", 4096)  # the link as it was
+    finally:
+        lab("down", name, check=False)
     assert f"{name}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
