@@ -91,11 +91,17 @@ void PartFile::set_direct(bool on) {
   direct_now_ = on;
 }
 
-// pwrite with O_DIRECT returns when the disk has the bytes (in its cache:
-// the fdatasync at the end still flushes that, and the file's size and
-// block map). Nothing is left dirty in the page cache.
+// pwrite with O_DIRECT returns when the disk has the bytes, but in the
+// disk's own cache: only an fdatasync makes the disk write that cache out,
+// and on this machine it takes about 0.6 ms per MiB. So every 32 MiB the
+// writer's thread asks for it, while the network keeps filling the other
+// buffers, and the fdatasync at the end has only the last few MiB to flush
+// instead of the whole file (148 ms for 256 MiB, which the sender would
+// wait for). Nothing is left dirty in the page cache.
 void PartFile::write_direct(std::span<const char> bytes) {
   set_direct(true);
+  constexpr std::uint64_t flush_step = 32 << 20;
+  const std::uint64_t start = at_;
   while (direct_now_ && !bytes.empty()) {
     const ssize_t w = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(at_));
     if (w < 0 && errno == EINTR) continue;
@@ -104,6 +110,11 @@ void PartFile::write_direct(std::span<const char> bytes) {
     bytes = bytes.subspan(static_cast<std::size_t>(w));
     at_ += static_cast<std::uint64_t>(w);
     if (bytes.size() % direct_alignment != 0) break;  // a short write that broke the alignment
+  }
+  // A failed fdatasync is reported once per descriptor (the next one may
+  // succeed), so it fails the write now, like a failed pwrite.
+  if (at_ / flush_step != start / flush_step && ::fdatasync(fd_) != 0) {
+    throw StepError("write " + name_, std::strerror(errno));
   }
   if (!bytes.empty()) {
     direct_ = false;

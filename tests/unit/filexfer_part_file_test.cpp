@@ -73,6 +73,22 @@ TEST_CASE("PartFile::append") {
     CHECK(dir.read(".a.part") == one + two + three);
   }
 
+  SUBCASE(
+      "direct appends past each 32 MiB, where the disk is told to flush its cache, stay whole and in order") {
+    IoBuffer mib;
+    mib.allocate(1 << 20);
+    std::string expected;
+    for (int i = 0; i < 70; ++i) {  // crosses 32 MiB and 64 MiB
+      const std::string piece = pattern(mib.size(), static_cast<char>(i));
+      std::memcpy(mib.data(), piece.data(), piece.size());
+      part.append(mib.span());
+      expected += piece;
+    }
+    if (dir.takes_direct()) CHECK(direct_now(part));
+    CHECK(part.sync_data());
+    CHECK(dir.read(".a.part") == expected);
+  }
+
   SUBCASE("after a resume at an odd byte, truncates and appends from there") {
     append(pattern(direct_alignment, 'x'));
     part.truncate_to(10);
