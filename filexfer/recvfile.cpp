@@ -7,13 +7,14 @@
 // notes/file-transfer-protocol.md
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
-#include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <future>
@@ -270,29 +271,43 @@ int accept_next(int listener, int stop, asio::ip::tcp::endpoint& peer) {
   }
 }
 
-// --once: serves the one connection on a thread while this one waits for a
-// signal, which shuts the connection down, as stop_all() does. Exit status:
-// the transfer's, or 0 when a signal ended it.
+// --once: serves the one connection on a thread while this one waits for
+// the transfer to end or for a signal, which shuts the connection down, as
+// stop_all() does. Exit status: the transfer's, or 0 when a signal ended it.
 int serve_once(Receiver& receiver, int fd, const std::string& peer, bool allowed_peer,
                const StopSignals& stop) {
   // serve() owns and closes a duplicate, so `fd` is still ours to shut down.
   const int own = ::dup(fd);
-  if (own < 0) {
+  // Readable once the transfer has ended: the wait below wakes at once, and
+  // recvfile exits the moment its work is done.
+  const int done = own < 0 ? -1 : ::eventfd(0, EFD_CLOEXEC);
+  if (done < 0) {
     const int why = errno;
+    if (own >= 0) ::close(own);
     ::close(fd);
-    throw StepError("dup", std::strerror(why));
+    throw StepError(own < 0 ? "dup" : "eventfd", std::strerror(why));
   }
-  auto served =
-      std::async(std::launch::async, [&] { return receiver.serve(own, peer, false, allowed_peer); });
+  auto served = std::async(std::launch::async, [&] {
+    struct SayDone {
+      int fd;
+      ~SayDone() {
+        const std::uint64_t one = 1;
+        (void)!::write(fd, &one, sizeof one);
+      }
+    } say_done{done};
+    return receiver.serve(own, peer, false, allowed_peer);
+  });
   bool stopped = false;
-  while (served.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-    if (stop.wait_for(0.1)) {
-      ::shutdown(fd, SHUT_RDWR);  // ends the transfer's waits: it fails, leaving its part file
-      stopped = true;
-      break;
-    }
+  pollfd p[2] = {{done, POLLIN, 0}, {stop.fd(), POLLIN, 0}};
+  // A poll that fails (it cannot, but for EINTR) leaves the wait to get().
+  while (::poll(p, 2, -1) < 0 && errno == EINTR) {
+  }
+  if (!p[0].revents && p[1].revents) {
+    ::shutdown(fd, SHUT_RDWR);  // ends the transfer's waits: it fails, leaving its part file
+    stopped = true;
   }
   const bool ok = served.get();
+  ::close(done);
   ::close(fd);
   return ok || stopped ? 0 : 1;
 }
