@@ -74,11 +74,11 @@ TEST_CASE("PartFile::append") {
   }
 
   SUBCASE(
-      "direct appends past each 32 MiB, where the disk is told to flush its cache, stay whole and in order") {
+      "direct appends past each 8 MiB, where the disk is told to flush its cache, stay whole and in order") {
     IoBuffer mib;
     mib.allocate(1 << 20);
     std::string expected;
-    for (int i = 0; i < 70; ++i) {  // crosses 32 MiB and 64 MiB
+    for (int i = 0; i < 70; ++i) {  // crosses 8 MiB eight times
       const std::string piece = pattern(mib.size(), static_cast<char>(i));
       std::memcpy(mib.data(), piece.data(), piece.size());
       part.append(mib.span());
