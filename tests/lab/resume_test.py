@@ -52,6 +52,7 @@ def hosts():
 @pytest.mark.parametrize("how", ["ctrl-c", "kill-9", "cut-cable", "vanished"])
 def test_a_rerun_across_the_slow_link_resumes(hosts, how):
     work = tempfile.mkdtemp(prefix="socklab-lab-")
+    recv = sender = None
     try:
         inbox = os.path.join(work, "in")
         os.mkdir(inbox)
@@ -107,6 +108,11 @@ def test_a_rerun_across_the_slow_link_resumes(hosts, how):
         recv.send_signal(signal.SIGTERM)
         recv.communicate(timeout=10)
     finally:
+        # A failed check must not leave the programs running (by PID: ours only).
+        for proc in (sender, recv):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
 
 

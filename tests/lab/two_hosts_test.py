@@ -32,6 +32,7 @@ def test_sendfile_between_two_hosts():
     t.need_tool("ip")
     lab("up", NAME)
     work = tempfile.mkdtemp(prefix="socklab-lab-")
+    recv = udp = None
     try:
         os.mkdir(os.path.join(work, "in"))
         data = os.urandom(2 << 20)
@@ -63,6 +64,10 @@ def test_sendfile_between_two_hosts():
         assert r.returncode == 0, r.stderr
         assert '"received":500' in r.stdout.decode(), r.stdout
     finally:
+        for proc in (recv, udp):  # still running only if a check failed
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
         lab("down", NAME, check=False)
         shutil.rmtree(work, ignore_errors=True)
     assert f"{NAME}-a" not in subprocess.run(["ip", "netns", "list"], stdout=subprocess.PIPE).stdout.decode()
@@ -87,7 +92,7 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
     name = NAME + "c"
     lab("up", name, "--rate", "16mbit")
     work = tempfile.mkdtemp(prefix="socklab-lab-")
-    recv = None
+    recv = sender = None
     try:
         inbox = os.path.join(work, "in")
         os.mkdir(inbox)
@@ -123,6 +128,9 @@ def test_a_cut_cable_then_a_resume_through_a_slow_link():
         with open(os.path.join(inbox, "cut.bin"), "rb") as f:
             assert f.read() == data
     finally:
+        if sender is not None and sender.poll() is None:  # only if a check failed
+            sender.kill()
+            sender.wait(10)
         if recv is not None:
             recv.terminate()
             recv.wait(10)
