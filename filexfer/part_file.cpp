@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -64,6 +65,7 @@ void PartFile::truncate_to(std::uint64_t size) {
   if (size != this->size() && ::ftruncate(fd_, static_cast<off_t>(size)) != 0)
     throw StepError("truncate " + name_, std::strerror(errno));
   at_ = size;
+  flushed_ = std::min(flushed_, size);
 }
 
 void PartFile::append(std::span<const char> bytes) {
@@ -113,7 +115,7 @@ void PartFile::write_direct(std::span<const char> bytes) {
   }
   // A failed fdatasync is reported once per descriptor (the next one may
   // succeed), so it fails the write now, like a failed pwrite.
-  if (at_ / flush_step != start / flush_step && ::fdatasync(fd_) != 0) {
+  if (at_ / flush_step != start / flush_step && !sync_data()) {
     throw StepError("write " + name_, std::strerror(errno));
   }
   if (!bytes.empty()) {
@@ -141,7 +143,11 @@ void PartFile::write_buffered(std::span<const char> bytes) {
 
 void PartFile::start_sync() const { ::sync_file_range(fd_, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
-bool PartFile::sync_data() const { return ::fdatasync(fd_) == 0; }
+bool PartFile::sync_data() {
+  if (::fdatasync(fd_) != 0) return false;
+  flushed_ = at_;
+  return true;
+}
 
 std::optional<std::string> PartFile::rename_into_place(const std::string& final_name, bool overwrite) {
   const unsigned flags = overwrite ? 0 : RENAME_NOREPLACE;

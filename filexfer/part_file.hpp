@@ -78,7 +78,10 @@ class PartFile {
   /// Starts writing everything to disk (the first half of sync_data).
   void start_sync() const;
   /// fdatasync: the bytes are on disk. Returns false (errno set) on failure.
-  bool sync_data() const;
+  bool sync_data();
+  /// How many of the first bytes are known to be on the disk itself, not in
+  /// its cache: up to the last fdatasync that succeeded (see append).
+  std::uint64_t flushed() const { return flushed_; }
   /// The one rename into place: the part becomes `final_name` in the same
   /// directory, never replacing an existing file unless `overwrite`.
   /// Returns the refusal ("exists: ..." or "disk: ..."); afterwards the part
@@ -95,7 +98,8 @@ class PartFile {
   int dir_fd_;
   std::string name_;
   int fd_ = -1;
-  std::uint64_t at_ = 0;  // where the next append goes
+  std::uint64_t at_ = 0;       // where the next append goes
+  std::uint64_t flushed_ = 0;  // on the disk up to here (the last fdatasync)
   bool remove_ = false;
   bool direct_ = false;      // O_DIRECT may be used
   bool direct_now_ = false;  // fd_ has O_DIRECT set

@@ -84,8 +84,12 @@ TEST_CASE("PartFile::append") {
       part.append(mib.span());
       expected += piece;
     }
-    if (dir.takes_direct()) CHECK(direct_now(part));
+    if (dir.takes_direct()) {
+      CHECK(direct_now(part));
+      CHECK(part.flushed() >= 64 << 20);  // flushed on the way, not only at the end
+    }
     CHECK(part.sync_data());
+    CHECK(part.flushed() == part.appended());
     CHECK(dir.read(".a.part") == expected);
   }
 
