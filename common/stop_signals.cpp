@@ -48,7 +48,12 @@ void install_once() {
 
 }  // namespace
 
-StopSignals::StopSignals() { install_once(); }
+void ignore_broken_pipe() { ::signal(SIGPIPE, SIG_IGN); }
+
+StopSignals::StopSignals() {
+  install_once();
+  ignore_broken_pipe();
+}
 
 void StopSignals::call_on(asio::io_context& io, std::function<void()> on_stop) {
   // The wait owns a duplicate of the pipe's read end: it lives as long as

@@ -32,4 +32,11 @@ class StopSignals {
   bool wait_for(double seconds) const;
 };
 
+/// Ignores SIGPIPE for the whole process: a write to a connection the peer
+/// has closed then fails with EPIPE, an error the caller handles, instead of
+/// killing the program. StopSignals does it too; a program that keeps the
+/// default SIGINT (sendfile: Ctrl-C just ends it) calls this alone. Programs
+/// started later get SIGPIPE back (ChildProcess resets it).
+void ignore_broken_pipe();
+
 }  // namespace socklab

@@ -5,7 +5,10 @@
 #include <doctest/doctest.h>
 
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 
@@ -52,4 +55,16 @@ TEST_CASE("StopSignals") {
     late_io.run_for(std::chrono::seconds(5));
     CHECK(late_calls == 1);
   }
+}
+
+TEST_CASE("StopSignals ignores SIGPIPE: a write to a closed socket is EPIPE") {
+  const socklab::StopSignals stop;
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+  ::close(pair[1]);
+  const char byte = 'x';
+  // With SIGPIPE's default action this write would end the test binary.
+  CHECK(::write(pair[0], &byte, 1) == -1);
+  CHECK(errno == EPIPE);
+  ::close(pair[0]);
 }
