@@ -10,8 +10,10 @@ BUILD=$(readlink -f "$1"); shift
 FAST=0
 [ "${1:-}" = "--fast" ] && FAST=1
 HERE=$(dirname "$(readlink -f "$0")")
+LESSONS=notes/README.md
 if [ -x "$BUILD/tcp-server" ]; then
   export PATH="$BUILD:$PATH"
+  LESSONS=$(readlink -m "$BUILD/../../share/doc/socklab/notes/README.md")  # PREFIX/lib/socklab -> PREFIX/share
 else
   export PATH="$BUILD/tcp:$BUILD/udp:$BUILD/filexfer:$BUILD/tcpstate:$PATH"
 fi
@@ -67,4 +69,4 @@ for part in "$HERE"/tour.d/*.sh; do
   # shellcheck source=/dev/null
   source "$part"
 done
-tell "That was the tour. The lessons behind each step are in notes/README.md."
+tell "That was the tour. The lessons behind each step are in $LESSONS."
