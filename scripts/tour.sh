@@ -3,12 +3,20 @@
 # sentence with the command shown before it runs. Unattended; --fast skips the
 # pauses. Each part is a file in scripts/tour.d/, run in name order.
 #   usage: scripts/tour.sh BUILD_DIR [--fast]
+# BUILD_DIR is a meson build tree (./socklab tour) or the folder that holds
+# every program (installed: socklab tour passes /usr/lib/socklab).
 set -euo pipefail
 BUILD=$(readlink -f "$1"); shift
 FAST=0
 [ "${1:-}" = "--fast" ] && FAST=1
 HERE=$(dirname "$(readlink -f "$0")")
-export PATH="$BUILD/tcp:$BUILD/udp:$BUILD/filexfer:$BUILD/tcpstate:$PATH"
+LESSONS=notes/README.md
+if [ -x "$BUILD/tcp-server" ]; then
+  export PATH="$BUILD:$PATH"
+  LESSONS=$(readlink -m "$BUILD/../../share/doc/socklab/notes/README.md")  # PREFIX/lib/socklab -> PREFIX/share
+else
+  export PATH="$BUILD/tcp:$BUILD/udp:$BUILD/filexfer:$BUILD/tcpstate:$PATH"
+fi
 TOUR_TMP=$(mktemp -d /tmp/socklab-tour.XXXXXX)
 TOUR_PIDS=()
 
@@ -61,4 +69,4 @@ for part in "$HERE"/tour.d/*.sh; do
   # shellcheck source=/dev/null
   source "$part"
 done
-tell "That was the tour. The lessons behind each step are in notes/README.md."
+tell "That was the tour. The lessons behind each step are in $LESSONS."

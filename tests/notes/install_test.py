@@ -4,9 +4,10 @@
     install_test.py MESON BUILD_DIR
 
 Installs into a temporary directory (nothing outside it is touched), then
-checks every file meson says it installs is there, that each program is in
-bin/ and runs, that each has a man page generated from its --help, and that
-the notes are under share/doc/socklab/.
+checks every file meson says it installs is there, that `socklab` is the one
+command in bin/, that each program is in lib/socklab/ and runs there and as
+`socklab NAME`, that each has a man page socklab-NAME.1 generated from its
+--help, and that the notes, the tour and the bash completion are in place.
 """
 import json
 import os
@@ -42,20 +43,32 @@ def main(argv):
         for target in installed.values():
             by_name.setdefault(Path(target).name, []).append(Path(dest + target))
 
+        in_bin = sorted(str(Path(t).name) for t in installed.values() if Path(t).parent.name == "bin")
+        if in_bin != ["socklab"]:
+            problems.append(f"bin/ should hold only socklab, not {in_bin}")
+        command = [p for p in by_name.get("socklab", []) if p.parent.name == "bin"]
         for program in programs:
-            bins = [p for p in by_name.get(program, []) if p.parent.name == "bin"]
+            bins = [p for p in by_name.get(program, []) if p.parent.name == "socklab" and p.parent.parent.name == "lib"]
             if not bins:
-                problems.append(f"{program} is not installed in bin/")
+                problems.append(f"{program} is not installed in lib/socklab/")
             else:
                 run = subprocess.run([str(bins[0]), "--version"], capture_output=True, text=True, timeout=10)
                 if run.returncode != 0 or program not in run.stdout:
                     problems.append(f"installed {bins[0]} --version: exit {run.returncode}, {run.stdout!r}")
-            pages = [p for p in by_name.get(program + ".1", []) if p.parent.name == "man1"]
+            if command:
+                # The command looks for the programs under the prefix, not under
+                # --destdir: read its folder and check the program is listed there.
+                listed = subprocess.run(["bash", str(command[0]), "help", "--names"], capture_output=True,
+                                        text=True, timeout=10).stdout.split()
+                if program not in listed:
+                    problems.append(f"socklab help --names does not list {program}: {listed}")
+            pages = [p for p in by_name.get("socklab-" + program + ".1", []) if p.parent.name == "man1"]
             if not pages:
-                problems.append(f"no man page share/man/man1/{program}.1")
+                problems.append(f"no man page share/man/man1/socklab-{program}.1")
                 continue
             page = pages[0].read_text(encoding="utf-8", errors="replace")
-            want = [".TH " + program.upper(), ".SH NAME", ".SH DESCRIPTION", "--help", "--version"]
+            want = [".TH SOCKLAB-" + program.upper(), ".SH NAME", "socklab-" + program + " \\-",
+                    ".B socklab " + program, ".SH DESCRIPTION", "--help", "--version"]
             for w in want:
                 if w.replace("-", "\\-") not in page and w not in page:
                     problems.append(f"{pages[0].name} lacks {w!r}")
@@ -65,6 +78,18 @@ def main(argv):
                 for w in [".SH SUBCOMMANDS", "tcpstate watch", "tcpstate demo", "\\-\\-interval", "\\-\\-scene"]:
                     if w not in page:
                         problems.append(f"{pages[0].name} lacks {w!r}")
+
+        if not command:
+            problems.append("socklab is not installed in bin/")
+        else:
+            run = subprocess.run(["bash", str(command[0]), "--version"], capture_output=True, text=True, timeout=10)
+            if not run.stdout.startswith("socklab "):
+                problems.append(f"socklab --version printed {run.stdout!r}")
+        for want in ["/share/man/man1/socklab.1", "/share/bash-completion/completions/socklab",
+                     "/lib/socklab/tour/tour.sh", "/lib/socklab/tour/tour.d/10-tcp.sh", "/lib/socklab/lab"]:
+            # (a folder meson installs whole is listed as the folder: look on disk)
+            if not any(str(p).endswith(want) for p in Path(dest).rglob(Path(want).name)):
+                problems.append(f"{want} is not installed")
 
         docs = [t for t in installed.values() if "/share/doc/socklab/notes/" in t]
         for want in ["notes/README.md", "notes/tcp-states.md", "notes/zh/README.md", "notes/zh/tcp-states.md",
