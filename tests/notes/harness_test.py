@@ -132,3 +132,13 @@ def test_a_root_exercise_keeps_root(work):
     assert exercises_test.run(found, work).exercise_problems() == []
     ordinary = lesson(work, "id -u", expect="^0$")
     assert exercises_test.run(ordinary, work).missed == ["no line matching '^0$'"]
+
+
+def test_a_build_the_ordinary_user_cannot_read_is_named(work):
+    prefix, user = exercises_test.ordinary_user()
+    if not prefix or prefix[0] != "setpriv":
+        pytest.skip("only as root: an ordinary user runs the exercises as themself, and can read their own build")
+    os.chmod(work, 0o700)
+    why = exercises_test.unreadable(work / "build", prefix)
+    assert why == str(work / "build" / "tcpstate" / "tcpstate")
+    assert exercises_test.unreadable(Path(os.environ.get("SOCKLAB_BUILD", "build")).resolve(), []) == ""
