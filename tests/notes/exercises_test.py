@@ -334,7 +334,9 @@ def main(argv):
                     print(f"ok   {head}: its check fails as it should ({outcome.missed[0]})")
                 else:
                     print(f"ok   {head}")
-    print(f"{counts['exercises']} exercises, {counts['broken']} broken variants, "
+    def many(n, what):
+        return f"{n} {what}" + ("" if n == 1 else "s")
+    print(f"{many(counts['exercises'], 'exercise')}, {many(counts['broken'], 'broken variant')}, "
           f"{counts['skipped']} skipped, {counts['failed']} failed")
     if counts["failed"]:
         return 1
