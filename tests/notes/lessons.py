@@ -5,6 +5,8 @@ An exercise is a fenced block whose info string is `sh exercise`, followed
 expression per line. After the expect block may come one or more `sh broken`
 blocks: the same exercise with one thing broken, whose output must MISS the
 expect block (a check that passes both ways observes nothing).
+An exercise that needs root (the two-host lab) says so in its info string,
+`sh exercise root`; the others run as an ordinary user.
 notes/README.md ("How the exercises work") describes the format for the
 people who write lessons.
 """
@@ -22,11 +24,12 @@ class Exercise:
     expect: list = field(default_factory=list)  # the lines of the expect block
     expect_line: int = 0
     broken: list = field(default_factory=list)  # (line, script) of each ```sh broken block
+    root: bool = False  # ```sh exercise root: it, and its broken variants, run as root
 
     def text(self):
         """The blocks as written, shell comments left out: the Chinese twin translates
         the comments and keeps the commands and expectations (the in-step test compares these)."""
-        parts = ["```sh exercise\n" + strip_comments(self.script) + "```\n```expect\n" + "\n".join(self.expect) + "\n```\n"]
+        parts = ["```sh exercise" + (" root" if self.root else "") + "\n" + strip_comments(self.script) + "```\n```expect\n" + "\n".join(self.expect) + "\n```\n"]
         for _, script in self.broken:
             parts.append("```sh broken\n" + strip_comments(script) + "```\n")
         return "".join(parts)
@@ -84,7 +87,7 @@ def exercises(path, name=None):
             continue
         info = line[len(FENCE):].strip()
         body, after = _block(lines, i)
-        if info == "sh exercise":
+        if info in ("sh exercise", "sh exercise root"):
             j = after
             while j < len(lines) and lines[j].strip() == "":
                 j += 1
@@ -99,7 +102,8 @@ def exercises(path, name=None):
                     re.compile(pattern)
                 except re.error as err:
                     raise LessonError(f"{name}:{j + 2 + k}: not a regular expression: {err}")
-            exercise = Exercise(name, i + 1, "".join(b + "\n" for b in body), expect, j + 1)
+            exercise = Exercise(name, i + 1, "".join(b + "\n" for b in body), expect, j + 1,
+                                root=info.endswith(" root"))
             # Any ```sh broken blocks right after the expect block belong to it.
             while True:
                 k = after
