@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "capture/state.hpp"
 #include "common/result.hpp"
-#include "tcpstate/state.hpp"
 
 namespace socklab {
 

@@ -14,6 +14,10 @@
 #include <set>
 #include <thread>
 
+#include "capture/ladder.hpp"
+#include "capture/ladder_view.hpp"
+#include "capture/pcap_source.hpp"
+#include "capture/private_network.hpp"
 #include "common/cli.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -21,9 +25,6 @@
 #include "common/trace.hpp"
 #include "tcpstate/demo.hpp"
 #include "tcpstate/diagram.hpp"
-#include "tcpstate/ladder.hpp"
-#include "tcpstate/ladder_view.hpp"
-#include "tcpstate/pcap_source.hpp"
 #include "tcpstate/watcher.hpp"
 
 namespace socklab {

@@ -1,21 +1,12 @@
-#include "tcpstate/pcap_source.hpp"
+#include "capture/pcap_source.hpp"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace socklab {
 namespace {
-
-std::string errno_text(int e) { return std::strerror(e); }
 
 // pcap's link-layer numbers (pcap/dlt.h) for the layers segment.cpp decodes.
 std::optional<LinkType> link_of(int dlt) {
@@ -41,17 +32,6 @@ std::optional<LinkType> link_of(int dlt) {
     default:
       return std::nullopt;
   }
-}
-
-// Writes `text` to a /proc file; the reason when it fails.
-std::string write_proc(const char* path, const std::string& text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return std::string(path) + ": " + errno_text(errno);
-  const ssize_t n = write(fd, text.data(), text.size());
-  const int e = errno;
-  close(fd);
-  if (n != static_cast<ssize_t>(text.size())) return std::string(path) + ": " + errno_text(e);
-  return "";
 }
 
 }  // namespace
@@ -175,40 +155,6 @@ std::uint64_t PcapSource::dropped() const {
   pcap_stat stats{};
   if (!live_ || pcap_stats(handle_, &stats) != 0) return 0;
   return stats.ps_drop;
-}
-
-Result<bool> enter_private_network() {
-  const uid_t uid = geteuid();
-  const gid_t gid = getegid();
-  if (uid == 0) {
-    if (unshare(CLONE_NEWNET) != 0)
-      return Result<bool>::failure("unshare(CLONE_NEWNET): " + errno_text(errno));
-  } else {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-      return Result<bool>::failure("unshare(CLONE_NEWUSER|CLONE_NEWNET): " + errno_text(errno));
-    // An unprivileged process may map only its own ids, and must give up
-    // setgroups before it may map its group.
-    std::string why = write_proc("/proc/self/setgroups", "deny");
-    if (why.empty())
-      why = write_proc("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1");
-    if (why.empty())
-      why = write_proc("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1");
-    if (!why.empty()) return Result<bool>::failure(why);
-  }
-  // A new network namespace has only "lo", and it is down.
-  const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return Result<bool>::failure("socket: " + errno_text(errno));
-  ifreq req{};
-  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
-  int rc = ioctl(s, SIOCGIFFLAGS, &req);
-  if (rc == 0) {
-    req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
-    rc = ioctl(s, SIOCSIFFLAGS, &req);
-  }
-  const int e = errno;
-  close(s);
-  if (rc != 0) return Result<bool>::failure("bring lo up: " + errno_text(e));
-  return true;
 }
 
 }  // namespace socklab

@@ -1,4 +1,4 @@
-#include "tcpstate/segment.hpp"
+#include "capture/segment.hpp"
 
 #include <arpa/inet.h>
 

@@ -1,4 +1,4 @@
-#include "tcpstate/ladder.hpp"
+#include "capture/ladder.hpp"
 
 #include <algorithm>
 #include <cstring>

@@ -16,8 +16,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "tcpstate/segment.hpp"
-#include "tcpstate/state.hpp"
+#include "capture/segment.hpp"
+#include "capture/state.hpp"
 
 namespace socklab {
 

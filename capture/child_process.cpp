@@ -1,4 +1,4 @@
-#include "tcpstate/child_process.hpp"
+#include "capture/child_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -42,7 +42,7 @@ struct ChildSetup {
   std::vector<std::pair<std::string, std::string>> environment;
 };
 
-// fork + exec, the one way tcpstate starts a program. A pipe that a
+// fork + exec, the one way socklab starts a program. A pipe that a
 // successful exec closes tells the parent whether exec worked, and why not.
 Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setup) {
   // Everything the child needs is built before fork: after it, only calls
@@ -72,7 +72,7 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setu
     if (setup.dies_with_us) prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (setup.stdout_fd >= 0) dup2(setup.stdout_fd, STDOUT_FILENO);
     if (setup.stderr_fd >= 0) dup2(setup.stderr_fd, STDERR_FILENO);
-    // tcpstate catches SIGINT/SIGTERM and ignores SIGPIPE; the child starts afresh.
+    // We catch SIGINT/SIGTERM and ignore SIGPIPE; the child starts afresh.
     struct sigaction plain {};
     plain.sa_handler = SIG_DFL;
     for (int s : {SIGINT, SIGTERM, SIGPIPE}) sigaction(s, &plain, nullptr);
