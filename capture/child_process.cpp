@@ -145,10 +145,8 @@ Result<std::string> run_command(const std::vector<std::string>& argv) {
   int status = 0;
   while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return R::failure(argv[0] + " failed (exit status " +
-                      std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
-  }
+  if (const int code = shell_status(status); code != 0)
+    return R::failure(argv[0] + " failed (exit status " + std::to_string(code) + ")");
   return text;
 }
 
@@ -249,6 +247,12 @@ void ChildProcess::stop(int signal, double grace_s) {
   close(out_fd_);
   std::fclose(err_);
   pid_ = -1;
+}
+
+int shell_status(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 1;
 }
 
 Result<pid_t> start_command(const std::vector<std::string>& argv) { return spawn(argv, {}); }

@@ -65,6 +65,10 @@ class ChildProcess {
   std::string partial_;  // read, not yet split into lines
 };
 
+/// The exit status a shell gives for a child's wait status: its exit code,
+/// or 128 + the signal that ended it.
+int shell_status(int wait_status);
+
 /// Starts `argv` (looked up in PATH) in a child process that shares our
 /// stdin, stdout and stderr; fails with the reason (exec's included).
 Result<pid_t> start_command(const std::vector<std::string>& argv);

@@ -209,6 +209,16 @@ const char* skip_text(DecodeSkip skip) {
   return "?";
 }
 
+std::string SkipCounts::summary() const {
+  std::string text;
+  for (int i = 0; i < 5; ++i) {
+    if (skipped[i] == 0) continue;
+    text +=
+        (text.empty() ? "" : ", ") + std::to_string(skipped[i]) + " " + skip_text(static_cast<DecodeSkip>(i));
+  }
+  return text.empty() ? "" : "skipped " + text + " (of " + std::to_string(packets) + " packets)";
+}
+
 std::string flags_text(std::uint8_t flags) {
   static constexpr std::pair<std::uint8_t, const char*> order[] = {
       {tcp_syn, "SYN"}, {tcp_fin, "FIN"}, {tcp_rst, "RST"}, {tcp_psh, "PSH"},

@@ -3,7 +3,6 @@
 // demo that holds every state long enough to see, draw the state diagram,
 // and draw the real segments of a connection as a ladder (libpcap).
 // Lessons: notes/tcp-states.md, notes/tcp-handshake.md, notes/tcp-teardown.md
-#include <sys/wait.h>
 #include <unistd.h>
 #include <chrono>
 #include <csignal>
@@ -14,10 +13,10 @@
 #include <set>
 #include <thread>
 
+#include "capture/captured_command.hpp"
 #include "capture/ladder.hpp"
 #include "capture/ladder_view.hpp"
 #include "capture/pcap_source.hpp"
-#include "capture/private_network.hpp"
 #include "common/cli.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
@@ -192,12 +191,6 @@ struct LadderOptions {
   std::vector<std::string> command;
 };
 
-// The calls --trace names for a live capture: libpcap opens a packet
-// socket on the interface and attaches the compiled filter to it.
-constexpr Call unshare_call{"syscall.Unshare", "unshare(CLONE_NEWNET)"};
-constexpr Call capture_call{"pcap.OpenLive (gopacket)", "socket(AF_PACKET)+bind"};
-constexpr Call filter_call{"handle.SetBPFFilter", "setsockopt(SO_ATTACH_FILTER)"};
-
 // Said whenever a capture cannot be made here.
 constexpr auto capture_alternatives =
     "run it with sudo, read a saved capture with --read FILE, or use the two-host lab (./socklab lab)";
@@ -212,37 +205,109 @@ std::string ladder_filter(const LadderOptions& o) {
   return filter;
 }
 
-// The exit status a shell would give for a child's wait status.
-int exit_status(int status) {
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
-}
+// Where the ladder's packets come from: a saved file, a live capture, or the
+// private namespace of `-- COMMAND` (whose capture `run` holds).
+struct LadderSource {
+  std::unique_ptr<PcapSource> own;
+  std::unique_ptr<CapturedCommand> run;
 
-// The capture or the file, filtered; the reason, with what to do instead, if
-// it cannot be opened.
-std::unique_ptr<PcapSource> open_ladder_source(const LadderOptions& o, const std::string& interface) {
-  const std::string filter = ladder_filter(o);
-  auto source =
-      o.read.empty() ? PcapSource::open_live(interface, filter) : PcapSource::open_file(o.read, filter);
-  if (source) return std::move(source.value());
-  if (!o.read.empty()) throw StepError("read " + o.read, source.error());
-  std::string why = source.error();
-  if (why.starts_with("permission denied"))
-    why += "; run the programs under it with tcpstate ladder -- COMMAND (a private network namespace), or " +
-           std::string(capture_alternatives);
-  throw StepError("capture on " + interface, why);
-}
-
-// "skipped 2 not TCP, 1 malformed (of 10 packets)", or "" when none was.
-std::string skipped_summary(const std::uint64_t (&skipped)[5], std::uint64_t packets) {
-  std::string summary;
-  for (int i = 0; i < 5; ++i) {
-    if (skipped[i] == 0) continue;
-    summary += (summary.empty() ? "" : ", ") + std::to_string(skipped[i]) + " " +
-               skip_text(static_cast<DecodeSkip>(i));
+  PcapSource& capture() { return run ? run->capture() : *own; }
+  PcapSource::Next next(CaptureRecord& record) {
+    return run ? run->next(record, 100) : own->next(record, 100);
   }
-  return summary.empty() ? "" : "skipped " + summary + " (of " + std::to_string(packets) + " packets)";
+};
+
+// The source, filtered; the reason, with what to do instead, if it cannot be
+// opened.
+LadderSource open_ladder_source(const LadderOptions& o, const Tracer& tracer) {
+  const std::string filter = ladder_filter(o);
+  LadderSource source;
+  if (!o.command.empty()) {
+    auto run = CapturedCommand::open(filter, tracer);
+    if (!run) throw StepError("-- " + o.command[0], run.error() + "; " + capture_alternatives);
+    source.run = std::move(run.value());
+    return source;
+  }
+  if (!o.read.empty()) {
+    auto file = PcapSource::open_file(o.read, filter);
+    if (!file) throw StepError("read " + o.read, file.error());
+    source.own = std::move(file.value());
+    return source;
+  }
+  const std::string interface = o.interface.empty() ? "lo" : o.interface;
+  auto live = PcapSource::open_live(interface, filter);
+  if (!live) {
+    std::string why = live.error();
+    if (why.starts_with("permission denied"))
+      why +=
+          "; run the programs under it with tcpstate ladder -- COMMAND (a private network namespace), or " +
+          std::string(capture_alternatives);
+    throw StepError("capture on " + interface, why);
+  }
+  trace_live_capture(tracer, interface, filter);
+  source.own = std::move(live.value());
+  return source;
+}
+
+// Follows and draws each segment as it comes: through the view (folding
+// bulk data) or as JSON Lines, only connection --follow, --count at most.
+class LadderPrinter {
+ public:
+  LadderPrinter(const LadderOptions& o, bool terminal)
+      : options_(o),
+        view_({o.all, terminal && std::getenv("NO_COLOR") == nullptr, o.follow == 0}),
+        tracker_(o.absolute) {}
+
+  /// Draws one segment; false once --count lines are drawn.
+  bool add(const Segment& segment, bool live) {
+    const LadderLine line = tracker_.feed(segment);
+    if (options_.follow != 0 && line.conn->id != options_.follow) return true;
+    emit(options_.json ? ladder_json(line) + "\n" : view_.add(line));
+    if (live) std::fflush(stdout);
+    return options_.count == 0 || ++shown_ < options_.count;
+  }
+
+  /// Draws the lines the view holds back (the capture is quiet, or ended).
+  void flush() {
+    emit(view_.flush());
+    std::fflush(stdout);
+  }
+
+ private:
+  static void emit(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+  const LadderOptions& options_;
+  LadderView view_;
+  LadderTracker tracker_;
+  std::uint64_t shown_ = 0;
+};
+
+// Reads, decodes and draws until the source ends, a signal, --duration or
+// --count; the capture's error, if it failed (drawn what came before).
+std::string draw_ladder(LadderSource& source, LadderPrinter& printer, SkipCounts& skips,
+                        const LadderOptions& o, const StopSignals& stop) {
+  PcapSource& capture = source.capture();
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&start] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  CaptureRecord record;
+  while (!stop.requested() && !std::ferror(stdout)) {
+    if (capture.live() && o.duration > 0 && elapsed() >= o.duration) break;
+    const PcapSource::Next next = source.next(record);
+    if (next == PcapSource::Next::end) break;
+    if (next == PcapSource::Next::error) return capture.error();
+    if (next == PcapSource::Next::quiet) {
+      printer.flush();
+      capture.flush_file();
+      continue;
+    }
+    capture.save(record);
+    const Decoded decoded =
+        decode_segment(capture.link(), record.data, record.caplen, record.wirelen, record.time);
+    if (skips.count(decoded) && !printer.add(*decoded.segment, capture.live())) break;
+  }
+  return "";
 }
 
 // Capture (or read), decode, follow, draw: one segment at a time, so memory
@@ -250,105 +315,35 @@ std::string skipped_summary(const std::uint64_t (&skipped)[5], std::uint64_t pac
 int ladder(const LadderOptions& o, bool quiet, const Tracer& tracer) {
   if (!o.host.empty() && !normalise_host(o.host))
     throw StepError("--host", "'" + o.host + "' is not an IP address");
-  const std::string interface = o.interface.empty() ? "lo" : o.interface;
-  if (!o.command.empty()) {
-    // The command gets a loopback of its own, where we may capture.
-    if (auto ns = enter_private_network(); !ns)
-      throw StepError("-- " + o.command[0], "cannot make a private network namespace (" + ns.error() + "); " +
-                                                capture_alternatives);
-    tracer.step(1, "unshare", "a network namespace of our own, only lo in it", unshare_call);
-  }
-  const std::unique_ptr<PcapSource> source = open_ladder_source(o, interface);
-  PcapSource& src = *source;
-  if (src.live()) {
-    tracer.step(2, "capture", "on " + interface + ": a packet socket sees every packet", capture_call);
-    tracer.step(3, "filter", "'" + ladder_filter(o) + "': the kernel drops every other packet", filter_call);
-  }
+  LadderSource source = open_ladder_source(o, tracer);  // [1] unshare, [2] capture, [3] filter
+  PcapSource& capture = source.capture();
   if (!o.write.empty()) {
-    if (auto w = src.write_to(o.write); !w) throw StepError("write " + o.write, w.error());
+    if (auto w = capture.write_to(o.write); !w) throw StepError("write " + o.write, w.error());
   }
-  pid_t child = -1;
-  if (!o.command.empty()) {
-    adopt_orphans();
-    auto started = start_command(o.command);
-    if (!started) throw StepError("run", started.error());
-    child = *started;
+  if (source.run) {
+    if (auto started = source.run->start(o.command); !started) throw StepError("run", started.error());
   }
-
   const StopSignals stop;  // SIGINT/SIGTERM: draw what came, end the command
-  std::signal(SIGPIPE, SIG_IGN);
   const bool terminal = !o.json && isatty(STDOUT_FILENO);
-  LadderView view({o.all, terminal && std::getenv("NO_COLOR") == nullptr, o.follow == 0});
-  LadderTracker tracker(o.absolute);
-  std::uint64_t shown = 0, packets = 0, skipped[5] = {};
-  auto emit = [](const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); };
-  const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&start] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  if (terminal && src.live() && !quiet)
-    std::fprintf(
-        stderr, "tcpstate: capturing on %s%s\n", interface.c_str(),
-        o.command.empty() ? " (Ctrl-C ends)" : ", a private network namespace, until the command ends");
-  int command_status = 0;
-  bool command_ended = false;
-  std::string failure;
-  while (!stop.requested() && !std::ferror(stdout)) {
-    if (src.live() && o.duration > 0 && elapsed() >= o.duration) break;
-    if (child > 0) {
-      int status = 0;
-      if (waitpid(child, &status, WNOHANG) == child) {
-        command_status = exit_status(status);
-        command_ended = true;
-        child = -1;
-        end_leftovers(1000);  // a server it started with '&', say; their last segments are still read
-      }
-    }
-    CaptureRecord record;
-    const auto next = src.next(record, 100);
-    if (next == PcapSource::Next::end) break;
-    if (next == PcapSource::Next::error) {
-      failure = src.error();  // reported after drawing what came before
-      break;
-    }
-    if (next == PcapSource::Next::quiet) {
-      emit(view.flush());
-      std::fflush(stdout);
-      src.flush_file();
-      if (command_ended) break;  // the command has ended and its last segments are drawn
-      continue;
-    }
-    ++packets;
-    src.save(record);
-    const Decoded decoded =
-        decode_segment(src.link(), record.data, record.caplen, record.wirelen, record.time);
-    if (!decoded.segment) {
-      ++skipped[static_cast<int>(decoded.skip)];
-      continue;
-    }
-    const LadderLine line = tracker.feed(*decoded.segment);
-    if (o.follow != 0 && line.conn->id != o.follow) continue;
-    emit(o.json ? ladder_json(line) + "\n" : view.add(line));
-    if (src.live()) std::fflush(stdout);
-    if (o.count != 0 && ++shown >= o.count) break;
-  }
-  emit(view.flush());
-  std::fflush(stdout);
-  if (child > 0) {  // we stop first: end the command and what it started
-    kill(child, SIGTERM);
-    waitpid(child, nullptr, 0);
-    end_leftovers(1000);
-  }
+  const std::string interface = source.run || o.interface.empty() ? "lo" : o.interface;
+  if (terminal && capture.live() && !quiet)
+    std::fprintf(stderr, "tcpstate: capturing on %s%s\n", interface.c_str(),
+                 source.run ? ", a private network namespace, until the command ends" : " (Ctrl-C ends)");
+  LadderPrinter printer(o, terminal);
+  SkipCounts skips;
+  const std::string failure = draw_ladder(source, printer, skips, o, stop);
+  printer.flush();
+  if (source.run) source.run->stop();  // we stopped first: end the command and what it started
   const std::string step = o.read.empty() ? "capture on " + interface : "read " + o.read;
   if (!failure.empty()) throw StepError(step, failure);
-  if (const auto summary = skipped_summary(skipped, packets); !summary.empty() && !quiet)
+  if (const auto summary = skips.summary(); !summary.empty() && !quiet)
     std::fprintf(stderr, "%s\n", format_error(program, step, summary).c_str());
-  if (const auto lost = src.dropped(); lost > 0 && !quiet)
+  if (const auto lost = capture.dropped(); lost > 0 && !quiet)
     std::fprintf(stderr, "%s\n",
                  format_error(program, step,
                               std::to_string(lost) + " packets dropped by the kernel (too fast to draw)")
                      .c_str());
-  return command_status;
+  return source.run ? source.run->exit_status().value_or(0) : 0;
 }
 
 CLI::Validator state_validator() {
