@@ -109,40 +109,46 @@ void LadderTracker::forget_old(double now) {
   });
 }
 
-LadderLine LadderTracker::feed(const Segment& s) {
-  forget_old(s.time);
-  bool created = false;
-  Conn& c = connection_for(s, created);
-  c.last_seen = s.time;
-  const int from = s.src == c.client_ip && s.src_port == c.client_port ? 0 : 1;
-  Side& S = c.side[from];
-  Side& R = c.side[1 - from];
+// One segment on its way through feed(): the connection, its sender S and
+// receiver R, and the line being built. Each step below reads or moves one
+// part of what the tracker knows; feed() runs them in order.
+struct LadderTracker::Feed {
+  const Segment& s;
+  Conn& c;
+  const int from;  // 0: the client sent it
+  Side& S;
+  Side& R;
+  LadderLine& line;
+  const bool absolute;
   const std::string sname = from == 0 ? "client" : "server";
   const std::string rname = from == 0 ? "server" : "client";
-
   const bool syn = s.has(tcp_syn), fin = s.has(tcp_fin), rst = s.has(tcp_rst), ack = s.has(tcp_ack);
   const std::uint32_t seq_len =
       s.payload + (syn ? 1 : 0) + (fin ? 1 : 0);  // SYN and FIN take one number each
+  bool retransmission = false, out_of_order = false, probe = false;
 
-  LadderLine line;
-  line.conn = c.info;
-  line.first_of_connection = created;
-  line.t = s.time - c.info->start;
-  line.from_client = from == 0;
-  line.flags = s.flags;
-  line.len = s.payload;
-  line.options = s.options;
-  std::uint16_t events = 0;
-  auto add = [&events](LadderEvent e) { events |= static_cast<std::uint16_t>(e); };
-  std::string note;
-  auto say = [&note](const std::string& text) {
-    if (!note.empty()) note += "; ";
-    note += text;
-  };
-  const std::optional<TcpState> before[2] = {c.side[0].state, c.side[1].state};
+  void add(LadderEvent e) { line.events |= static_cast<std::uint16_t>(e); }
+  void say(const std::string& text) {
+    if (!line.note.empty()) line.note += "; ";
+    line.note += text;
+  }
 
-  // What relative numbers count from: the ISN. With the SYN missed, the
-  // first number seen counts as ISN + 1, as Wireshark counts it.
+  void count_from_isn();
+  void judge_sequence();
+  void scale_window();
+  void window_events();
+  void sequence_events();
+  void on_rst();
+  void on_syn();
+  void on_ack();
+  void on_fin();
+  void time_wait_events(const std::optional<TcpState> (&before)[2]);
+  void remember();
+};
+
+// What relative numbers count from: the ISN. With the SYN missed, the first
+// number seen counts as ISN + 1, as Wireshark counts it.
+void LadderTracker::Feed::count_from_isn() {
   if (syn && !S.sent_syn) {
     S.sent_syn = true;
     S.isn = s.seq;
@@ -158,9 +164,11 @@ LadderLine LadderTracker::feed(const Segment& s) {
     R.base_known = true;
     if (syn) R.isn = s.ack - 1;
   }
+}
 
-  // Is this a repeat, a gap, or a probe? Judged against what was sent before.
-  bool retransmission = false, out_of_order = false, probe = false;
+// Is this a repeat, a gap, or a probe? Judged against what was sent before;
+// then what was sent moves on.
+void LadderTracker::Feed::judge_sequence() {
   if (syn) {
     retransmission = S.sent_any && S.isn == s.seq;
   } else if (!rst && S.sent_any) {
@@ -190,45 +198,48 @@ LadderLine LadderTracker::feed(const Segment& s) {
   if (!rst && (!S.sent_any || seq_lt(S.next_seq, s.seq + seq_len))) S.next_seq = s.seq + seq_len;
   if (!rst) S.sent_any = true;
   S.payload_sent += s.payload;
+}
 
-  // The window: scaled by the factor this side announced in its SYN, when
-  // both SYNs carried the option (RFC 7323); a SYN's own window never is.
-  if (syn && ack) {
-    Side& client = c.side[0];
-    Side& server = c.side[1];
-    if (from == 1) {
-      server.wscale = s.options.wscale;
-      // The server offers a scale only if the client did: both are on or off.
-      c.scale_known[1] = true;
-      c.scale_known[0] = client.sent_syn || !s.options.wscale;
-    }
+// The window: scaled by the factor this side announced in its SYN, when both
+// SYNs carried the option (RFC 7323); a SYN's own window never is.
+void LadderTracker::Feed::scale_window() {
+  if (syn && ack && from == 1) {
+    c.side[1].wscale = s.options.wscale;
+    // The server offers a scale only if the client did: both are on or off.
+    c.scale_known[1] = true;
+    c.scale_known[0] = c.side[0].sent_syn || !s.options.wscale;
   }
   if (syn && !ack) S.wscale = s.options.wscale;
   const bool scaling = c.side[1].wscale.has_value();  // the server offers it only if the client did
   const unsigned shift = syn || !scaling ? 0 : std::min<unsigned>(S.wscale.value_or(0), 14);
   line.win = static_cast<std::uint64_t>(s.window) << shift;
   line.win_scale_known = syn || s.window == 0 || c.scale_known[from];  // zero is zero at any scale
+}
 
-  if (!syn && !rst) {
-    if (s.window == 0) {
-      add(LadderEvent::zero_window);
-      say(S.window_sent && S.last_window == 0
-              ? "zero window: the " + sname + " still has no room"
-              : "window full: the " + sname + "'s receive buffer is full (zero window)");
-    } else if (S.window_sent && S.last_window == 0) {
-      add(LadderEvent::window_update);
-      say("window update: the " + sname + " has room again");
-    } else if (ack && s.payload == 0 && !fin && S.acked_any && s.ack == S.last_ack && S.window_sent &&
-               s.window > S.last_window && !probe) {
-      add(LadderEvent::window_update);
-      say("window update: the " + sname + " has more room");
-    } else if (ack && s.payload == 0 && !fin && S.acked_any && s.ack == S.last_ack &&
-               s.window == S.last_window && R.sent_any && seq_lt(s.ack, R.next_seq) && !probe) {
-      add(LadderEvent::dup_ack);
-      say("duplicate ACK: the " + sname + " still waits for byte " +
-          std::to_string(absolute_ ? s.ack : s.ack - R.base));
-    }
+// A full receive buffer, room again, or an ACK that repeats itself.
+void LadderTracker::Feed::window_events() {
+  if (syn || rst) return;
+  const bool same_ack = ack && s.payload == 0 && !fin && S.acked_any && s.ack == S.last_ack && !probe;
+  if (s.window == 0) {
+    add(LadderEvent::zero_window);
+    say(S.window_sent && S.last_window == 0
+            ? "zero window: the " + sname + " still has no room"
+            : "window full: the " + sname + "'s receive buffer is full (zero window)");
+  } else if (S.window_sent && S.last_window == 0) {
+    add(LadderEvent::window_update);
+    say("window update: the " + sname + " has room again");
+  } else if (same_ack && S.window_sent && s.window > S.last_window) {
+    add(LadderEvent::window_update);
+    say("window update: the " + sname + " has more room");
+  } else if (same_ack && s.window == S.last_window && R.sent_any && seq_lt(s.ack, R.next_seq)) {
+    add(LadderEvent::dup_ack);
+    say("duplicate ACK: the " + sname + " still waits for byte " +
+        std::to_string(absolute ? s.ack : s.ack - R.base));
   }
+}
+
+// What judge_sequence() found, told.
+void LadderTracker::Feed::sequence_events() {
   if (probe) {
     add(LadderEvent::zero_window_probe);
     say("zero-window probe: is there room yet?");
@@ -241,79 +252,89 @@ LadderLine LadderTracker::feed(const Segment& s) {
     add(LadderEvent::out_of_order);
     say("out of order: a gap in the sequence numbers (lost, reordered or not captured)");
   }
+}
 
-  // The state machine (RFC 9293 3.3.2), driven by what crossed the wire.
-  if (rst) {
-    add(LadderEvent::rst);
-    if (from == 1 && is(c.side[0].state, TcpState::syn_sent) && !S.sent_syn) {
-      add(LadderEvent::rst_not_listening);
-      say("RST: nothing listens on " + c.info->server + ", so the SYN is refused");
-    } else if (R.payload_sent > 0 && !is(S.state, TcpState::syn_sent) && !is(S.state, TcpState::syn_rcvd)) {
-      add(LadderEvent::rst_unread_data);
-      say(S.fin_seq ? "RST: data reached the " + sname + " after it closed its socket"
-                    : "RST: the " + sname +
-                          " closed with data it had not read, so the kernel resets instead of FIN");
-    } else {
-      say("RST: the " + sname + " aborts the connection");
-    }
-    S.state = TcpState::closed;
-    R.state = TcpState::closed;
+// RST ends both sides at once; the note says why it was sent.
+void LadderTracker::Feed::on_rst() {
+  add(LadderEvent::rst);
+  if (from == 1 && is(c.side[0].state, TcpState::syn_sent) && !S.sent_syn) {
+    add(LadderEvent::rst_not_listening);
+    say("RST: nothing listens on " + c.info->server + ", so the SYN is refused");
+  } else if (R.payload_sent > 0 && !is(S.state, TcpState::syn_sent) && !is(S.state, TcpState::syn_rcvd)) {
+    add(LadderEvent::rst_unread_data);
+    say(S.fin_seq
+            ? "RST: data reached the " + sname + " after it closed its socket"
+            : "RST: the " + sname + " closed with data it had not read, so the kernel resets instead of FIN");
   } else {
-    if (syn && !ack) {
-      if (!retransmission) {
-        add(LadderEvent::syn);
-        say("SYN: the " + sname + "'s ISN is " + std::to_string(s.seq) +
-            "; the SYN takes one sequence number");
-      }
-      if (!S.state || is(S.state, TcpState::closed)) S.state = TcpState::syn_sent;
-      if (!R.state || is(R.state, TcpState::closed) || is(R.state, TcpState::syn_sent))
-        R.state = TcpState::syn_rcvd;
-    } else if (syn && ack) {
-      add(LadderEvent::syn_ack);
-      if (R.sent_syn && s.ack == R.isn + 1 && !retransmission)
-        say("SYN+ACK: ack = the " + rname + "'s ISN + 1 (its SYN took one number); this side's ISN is " +
-            std::to_string(s.seq));
-      if (!S.state || is(S.state, TcpState::syn_sent)) S.state = TcpState::syn_rcvd;
-      if (!R.state || is(R.state, TcpState::syn_sent) || is(R.state, TcpState::syn_rcvd))
-        R.state = TcpState::established;
-    }
-    if (ack && !syn) {
-      if (is(R.state, TcpState::syn_rcvd) && (!R.sent_syn || seq_le(R.isn + 1, s.ack))) {
-        R.state = TcpState::established;
-        add(LadderEvent::handshake_complete);
-        say("handshake complete: ack = the " + rname + "'s ISN + 1");
-      }
-      if (R.fin_seq && !R.fin_acked && seq_le(*R.fin_seq + 1, s.ack)) {
-        R.fin_acked = true;
-        say("acknowledges the " + rname + "'s FIN (ack = the FIN's seq + 1)");
-        if (is(R.state, TcpState::fin_wait_1)) R.state = TcpState::fin_wait_2;
-        if (is(R.state, TcpState::closing)) R.state = TcpState::time_wait;
-        if (is(R.state, TcpState::last_ack)) R.state = TcpState::closed;
-      }
-    }
-    if (fin && !(S.fin_seq && *S.fin_seq == s.seq + s.payload)) {
-      add(LadderEvent::fin);
-      S.fin_seq = s.seq + s.payload;
-      say("FIN: the " + sname + " closes its direction; the FIN takes one sequence number");
-      if (is(S.state, TcpState::close_wait) && R.fin_seq && !R.fin_acked) {
-        // Its FIN does not acknowledge the other's: both sent FIN before
-        // either arrived. A simultaneous close: both are CLOSING.
-        S.state = TcpState::closing;
-        say("simultaneous close: both FINs crossed");
-      } else if (is(S.state, TcpState::close_wait)) {
-        S.state = TcpState::last_ack;
-      } else if (!S.state || is(S.state, TcpState::established) || is(S.state, TcpState::syn_rcvd)) {
-        S.state = TcpState::fin_wait_1;
-      }
-      if (!R.state || is(R.state, TcpState::established) || is(R.state, TcpState::syn_rcvd)) {
-        R.state = TcpState::close_wait;
-      } else if (is(R.state, TcpState::fin_wait_1)) {
-        R.state = TcpState::closing;
-      } else if (is(R.state, TcpState::fin_wait_2)) {
-        R.state = TcpState::time_wait;
-      }
-    }
+    say("RST: the " + sname + " aborts the connection");
   }
+  S.state = TcpState::closed;
+  R.state = TcpState::closed;
+}
+
+// The handshake's first two segments: SYN, then SYN+ACK.
+void LadderTracker::Feed::on_syn() {
+  if (!ack) {
+    if (!retransmission) {
+      add(LadderEvent::syn);
+      say("SYN: the " + sname + "'s ISN is " + std::to_string(s.seq) + "; the SYN takes one sequence number");
+    }
+    if (!S.state || is(S.state, TcpState::closed)) S.state = TcpState::syn_sent;
+    if (!R.state || is(R.state, TcpState::closed) || is(R.state, TcpState::syn_sent))
+      R.state = TcpState::syn_rcvd;
+    return;
+  }
+  add(LadderEvent::syn_ack);
+  if (R.sent_syn && s.ack == R.isn + 1 && !retransmission)
+    say("SYN+ACK: ack = the " + rname + "'s ISN + 1 (its SYN took one number); this side's ISN is " +
+        std::to_string(s.seq));
+  if (!S.state || is(S.state, TcpState::syn_sent)) S.state = TcpState::syn_rcvd;
+  if (!R.state || is(R.state, TcpState::syn_sent) || is(R.state, TcpState::syn_rcvd))
+    R.state = TcpState::established;
+}
+
+// An ACK completes the handshake, or acknowledges the receiver's FIN.
+void LadderTracker::Feed::on_ack() {
+  if (is(R.state, TcpState::syn_rcvd) && (!R.sent_syn || seq_le(R.isn + 1, s.ack))) {
+    R.state = TcpState::established;
+    add(LadderEvent::handshake_complete);
+    say("handshake complete: ack = the " + rname + "'s ISN + 1");
+  }
+  if (R.fin_seq && !R.fin_acked && seq_le(*R.fin_seq + 1, s.ack)) {
+    R.fin_acked = true;
+    say("acknowledges the " + rname + "'s FIN (ack = the FIN's seq + 1)");
+    if (is(R.state, TcpState::fin_wait_1)) R.state = TcpState::fin_wait_2;
+    if (is(R.state, TcpState::closing)) R.state = TcpState::time_wait;
+    if (is(R.state, TcpState::last_ack)) R.state = TcpState::closed;
+  }
+}
+
+// A FIN (not a repeat of one seen): the sender closes its direction.
+void LadderTracker::Feed::on_fin() {
+  if (S.fin_seq && *S.fin_seq == s.seq + s.payload) return;
+  add(LadderEvent::fin);
+  S.fin_seq = s.seq + s.payload;
+  say("FIN: the " + sname + " closes its direction; the FIN takes one sequence number");
+  if (is(S.state, TcpState::close_wait) && R.fin_seq && !R.fin_acked) {
+    // Its FIN does not acknowledge the other's: both sent FIN before either
+    // arrived. A simultaneous close: both are CLOSING.
+    S.state = TcpState::closing;
+    say("simultaneous close: both FINs crossed");
+  } else if (is(S.state, TcpState::close_wait)) {
+    S.state = TcpState::last_ack;
+  } else if (!S.state || is(S.state, TcpState::established) || is(S.state, TcpState::syn_rcvd)) {
+    S.state = TcpState::fin_wait_1;
+  }
+  if (!R.state || is(R.state, TcpState::established) || is(R.state, TcpState::syn_rcvd)) {
+    R.state = TcpState::close_wait;
+  } else if (is(R.state, TcpState::fin_wait_1)) {
+    R.state = TcpState::closing;
+  } else if (is(R.state, TcpState::fin_wait_2)) {
+    R.state = TcpState::time_wait;
+  }
+}
+
+void LadderTracker::Feed::time_wait_events(const std::optional<TcpState> (&before)[2]) {
   for (int i = 0; i < 2; ++i) {
     if (is(c.side[i].state, TcpState::time_wait) && !is(before[i], TcpState::time_wait)) {
       add(LadderEvent::time_wait);
@@ -321,7 +342,10 @@ LadderLine LadderTracker::feed(const Segment& s) {
           " enters TIME_WAIT (it lingers 2 MSL: 60 s on Linux)");
     }
   }
+}
 
+// What the next segment is judged against; the line's numbers and states.
+void LadderTracker::Feed::remember() {
   if (ack) {
     S.acked_any = true;
     S.last_ack = s.ack;
@@ -330,12 +354,44 @@ LadderLine LadderTracker::feed(const Segment& s) {
     S.last_window = s.window;
     S.window_sent = true;
   }
-  line.seq = absolute_ ? s.seq : s.seq - S.base;
-  if (ack) line.ack = absolute_ ? s.ack : s.ack - R.base;
+  line.seq = absolute ? s.seq : s.seq - S.base;
+  if (ack) line.ack = absolute ? s.ack : s.ack - R.base;
   line.client_state = c.side[0].state;
   line.server_state = c.side[1].state;
-  line.events = events;
-  line.note = std::move(note);
+}
+
+LadderLine LadderTracker::feed(const Segment& s) {
+  forget_old(s.time);
+  bool created = false;
+  Conn& c = connection_for(s, created);
+  c.last_seen = s.time;
+  const int from = s.src == c.client_ip && s.src_port == c.client_port ? 0 : 1;
+  LadderLine line;
+  line.conn = c.info;
+  line.first_of_connection = created;
+  line.t = s.time - c.info->start;
+  line.from_client = from == 0;
+  line.flags = s.flags;
+  line.len = s.payload;
+  line.options = s.options;
+  Feed f{s, c, from, c.side[from], c.side[1 - from], line, absolute_};
+  const std::optional<TcpState> before[2] = {c.side[0].state, c.side[1].state};
+
+  f.count_from_isn();
+  f.judge_sequence();
+  f.scale_window();
+  f.window_events();
+  f.sequence_events();
+  // The state machine (RFC 9293 3.3.2), driven by what crossed the wire.
+  if (f.rst) {
+    f.on_rst();
+  } else {
+    if (f.syn) f.on_syn();
+    if (f.ack && !f.syn) f.on_ack();
+    if (f.fin) f.on_fin();
+  }
+  f.time_wait_events(before);
+  f.remember();
   return line;
 }
 
