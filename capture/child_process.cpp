@@ -60,13 +60,13 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setu
   env.push_back(nullptr);
 
   int status_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) return Result<pid_t>::failure("pipe: " + errno_text(errno));
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) return Failure{"pipe: " + errno_text(errno)};
   const pid_t pid = fork();
   if (pid < 0) {
     const int e = errno;
     close(status_pipe[0]);
     close(status_pipe[1]);
-    return Result<pid_t>::failure("fork: " + errno_text(e));
+    return Failure{"fork: " + errno_text(e)};
   }
   if (pid == 0) {
     if (setup.dies_with_us) prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -89,7 +89,7 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setu
   close(status_pipe[0]);
   if (n == sizeof e) {
     waitpid(pid, nullptr, 0);
-    return Result<pid_t>::failure(argv[0] + ": " + errno_text(e));
+    return Failure{argv[0] + ": " + errno_text(e)};
   }
   return pid;
 }
@@ -127,18 +127,17 @@ bool on_path(const std::string& program) {
 }
 
 Result<std::string> run_command(const std::vector<std::string>& argv) {
-  using R = Result<std::string>;
   if (!on_path(argv[0]))
-    return R::failure(argv[0] + " is not installed (Debian package " + package_of(argv[0]) + ")");
+    return Failure{argv[0] + " is not installed (Debian package " + package_of(argv[0]) + ")"};
   int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return R::failure("pipe: " + errno_text(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) return Failure{"pipe: " + errno_text(errno)};
   const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
   auto pid = spawn(argv, {out[1], null, false, {}});
   close(out[1]);
   if (null >= 0) close(null);
   if (!pid) {
     close(out[0]);
-    return R::failure(pid.error());
+    return Failure{pid.error()};
   }
   std::string text = read_all(out[0]);
   close(out[0]);
@@ -146,29 +145,28 @@ Result<std::string> run_command(const std::vector<std::string>& argv) {
   while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (const int code = shell_status(status); code != 0)
-    return R::failure(argv[0] + " failed (exit status " + std::to_string(code) + ")");
+    return Failure{argv[0] + " failed (exit status " + std::to_string(code) + ")"};
   return text;
 }
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::start(
     const std::vector<std::string>& argv,
     const std::vector<std::pair<std::string, std::string>>& environment) {
-  using R = Result<std::unique_ptr<ChildProcess>>;
   int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return R::failure("pipe: " + errno_text(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) return Failure{"pipe: " + errno_text(errno)};
   std::FILE* err = std::tmpfile();
   if (!err) {
     const int e = errno;
     close(out[0]);
     close(out[1]);
-    return R::failure("tmpfile: " + errno_text(e));
+    return Failure{"tmpfile: " + errno_text(e)};
   }
   auto pid = spawn(argv, {out[1], fileno(err), true, environment});
   close(out[1]);
   if (!pid) {
     close(out[0]);
     std::fclose(err);
-    return R::failure(pid.error());
+    return Failure{pid.error()};
   }
   fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
   return std::unique_ptr<ChildProcess>(new ChildProcess(*pid, out[0], err));

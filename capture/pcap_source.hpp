@@ -51,7 +51,7 @@ class PcapSource {
   const std::string& error() const { return error_; }
 
   /// Starts saving every record passed to save() in the pcap file `path`.
-  Result<bool> write_to(const std::string& path);
+  Result<void> write_to(const std::string& path);
   /// Saves one record (after write_to).
   void save(const CaptureRecord& record);
   /// Pushes what was saved to the file (a live capture does it when quiet).
@@ -62,7 +62,7 @@ class PcapSource {
 
  private:
   PcapSource() = default;
-  Result<bool> finish_open(const std::string& what, const std::string& filter);
+  Result<void> finish_open(const std::string& what, const std::string& filter);
 
   pcap* handle_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
