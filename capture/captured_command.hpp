@@ -6,6 +6,8 @@
 // wants several runs forks one child per run.
 #pragma once
 
+#include <sys/types.h>
+
 #include <memory>
 #include <optional>
 #include <string>
