@@ -24,7 +24,8 @@ class CapturedCommand {
  public:
   /// Step 1: moves this process into a network namespace of its own (only
   /// lo, up); step 2: opens the capture on its lo, keeping what the BPF
-  /// `filter` accepts. Traces both. Nothing is running yet: save the capture
+  /// `filter` accepts. Traces [1] unshare, [2] capture, [3] filter. Nothing
+  /// runs yet: save the capture
   /// (capture().write_to) now if wanted, then start().
   static Result<std::unique_ptr<CapturedCommand>> open(const std::string& filter, const Tracer& tracer);
 
