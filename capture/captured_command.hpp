@@ -25,8 +25,8 @@ class CapturedCommand {
   /// Step 1: moves this process into a network namespace of its own (only
   /// lo, up); step 2: opens the capture on its lo, keeping what the BPF
   /// `filter` accepts. Traces [1] unshare, [2] capture, [3] filter. Nothing
-  /// runs yet: save the capture
-  /// (capture().write_to) now if wanted, then start().
+  /// runs yet: save the capture (capture().write_to) now if wanted, then
+  /// start().
   static Result<std::unique_ptr<CapturedCommand>> open(const std::string& filter, const Tracer& tracer);
 
   /// Starts `command` (looked up in PATH, sharing our stdin, stdout and
