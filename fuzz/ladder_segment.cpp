@@ -1,4 +1,4 @@
-// Fuzz target: tcpstate's segment decoder (one captured packet, any link
+// Fuzz target: capture's segment decoder (one captured packet, any link
 // layer) and the ladder fed with what it decodes, drawn and put in JSON.
 // Input: byte 0 picks the link layer, bytes 1-2 the wire length beyond the
 // captured length, then the records: a 2-byte length and the packet bytes.
@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <string>
 
+#include "capture/ladder.hpp"
+#include "capture/ladder_view.hpp"
+#include "capture/segment.hpp"
 #include "fuzz/fuzz_check.hpp"
-#include "tcpstate/ladder.hpp"
-#include "tcpstate/ladder_view.hpp"
-#include "tcpstate/segment.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace socklab;

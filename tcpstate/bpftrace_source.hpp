@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "capture/child_process.hpp"
+#include "capture/state.hpp"
 #include "common/result.hpp"
-#include "tcpstate/child_process.hpp"
-#include "tcpstate/state.hpp"
 
 namespace socklab {
 

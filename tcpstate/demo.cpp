@@ -178,10 +178,12 @@ int run_demo(const DemoOptions& options, std::ostream& out, const Tracer& tracer
   if (!watcher) throw StepError("watch (" + std::string(source_name(options.source)) + ")", watcher.error());
   Stage stage(options, **watcher, out);
   DemoSockets sockets(tracer);
-  const bool all = options.scene == "all";
-  if (all || options.scene == "lifecycle") lifecycle(stage, sockets, options.port);
-  if (all || options.scene == "closing") simultaneous_close(stage, sockets);
-  if (all || options.scene == "reuseaddr") {
+  auto plays = [&options](DemoScene scene) {
+    return options.scene == DemoScene::all || options.scene == scene;
+  };
+  if (plays(DemoScene::lifecycle)) lifecycle(stage, sockets, options.port);
+  if (plays(DemoScene::closing)) simultaneous_close(stage, sockets);
+  if (plays(DemoScene::reuseaddr)) {
     reuseaddr(stage, sockets, false);
     reuseaddr(stage, sockets, true);
   }

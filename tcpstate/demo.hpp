@@ -12,20 +12,20 @@
 
 namespace socklab {
 
+/// The scenes --scene names: one, or all of them in this order.
+enum class DemoScene { all, lifecycle, closing, reuseaddr };
+
 /// What `tcpstate demo` was asked to do.
 struct DemoOptions {
-  std::uint16_t port = 0;     ///< the first listener's port (0: any free port)
-  double pause = 2.0;         ///< seconds each step is held on screen
-  std::string scene = "all";  ///< lifecycle, closing, reuseaddr or all
+  std::uint16_t port = 0;  ///< the first listener's port (0: any free port)
+  double pause = 2.0;      ///< seconds each step is held on screen
+  DemoScene scene = DemoScene::all;
   SourceKind source = SourceKind::proc;
   bool json = false;
   bool diagram = false;  ///< draw the diagram after each step
   bool colour = false;
   bool quiet = false;  ///< -q: no titles or narration, only the results
 };
-
-/// The scene names --scene accepts.
-inline constexpr const char* demo_scenes[] = {"all", "lifecycle", "closing", "reuseaddr"};
 
 /// Runs the scenes, reporting each step to `out` (text or --json) and each
 /// socket call to `tracer`. Returns 0 when every expected state was

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "tcpstate/state.hpp"
+#include "capture/state.hpp"
 
 namespace socklab {
 

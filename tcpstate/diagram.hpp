@@ -5,7 +5,7 @@
 #include <set>
 #include <string>
 
-#include "tcpstate/state.hpp"
+#include "capture/state.hpp"
 
 namespace socklab {
 

@@ -36,21 +36,41 @@ std::uint16_t port_of(std::string_view port) {
 }
 
 // Fills row.local/remote and the ports from "HOST:PORT" texts.
-std::optional<std::string> set_endpoints(SocketRow& row, std::string_view local, std::string_view remote,
-                                         std::size_t line_number) {
+Result<void> set_endpoints(SocketRow& row, std::string_view local, std::string_view remote,
+                           std::size_t line_number) {
   auto l = split_endpoint(local);
   auto r = split_endpoint(remote);
-  if (!l) return where(line_number) + "bad local address '" + std::string(local) + "'";
-  if (!r) return where(line_number) + "bad remote address '" + std::string(remote) + "'";
-  auto ln = normalise_endpoint(l->first, l->second);
-  auto rn = normalise_endpoint(r->first, r->second);
-  if (!ln) return where(line_number) + "bad local address '" + std::string(local) + "'";
-  if (!rn) return where(line_number) + "bad remote address '" + std::string(remote) + "'";
+  auto ln = l ? normalise_endpoint(l->first, l->second) : Failure{};
+  auto rn = r ? normalise_endpoint(r->first, r->second) : Failure{};
+  if (!ln) return Failure{where(line_number) + "bad local address '" + std::string(local) + "'"};
+  if (!rn) return Failure{where(line_number) + "bad remote address '" + std::string(remote) + "'"};
   row.local = *ln;
   row.remote = *rn;
   row.local_port = port_of(l->second);
   row.remote_port = port_of(r->second);
-  return std::nullopt;
+  return {};
+}
+
+// One row of ss or netstat: both have Recv-Q, Send-Q, the local and the
+// remote address in columns 1-4; the state is in `state_column`, and the
+// row needs `columns` columns at least.
+Result<SocketRow> table_row(const std::vector<std::string_view>& f, std::size_t state_column,
+                            std::size_t columns, std::size_t n) {
+  if (f.size() < columns)
+    return Failure{where(n) + "expected " + std::to_string(columns) + " columns, got " +
+                   std::to_string(f.size())};
+  SocketRow row;
+  auto state = parse_state(f[state_column]);
+  if (!state) return Failure{where(n) + "unknown state '" + std::string(f[state_column]) + "'"};
+  row.state = *state;
+  auto recv_q = number<std::uint64_t>(f[1]);
+  auto send_q = number<std::uint64_t>(f[2]);
+  if (!recv_q || !send_q)
+    return Failure{where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) + " " + std::string(f[2]) + "'"};
+  row.recv_q = *recv_q;
+  row.send_q = *send_q;
+  if (auto ends = set_endpoints(row, f[3], f[4], n); !ends) return Failure{ends.error()};
+  return row;
 }
 
 // ss -o: "timer:(timewait,59sec,0)".
@@ -86,25 +106,38 @@ std::string endpoint_text(asio::ip::address address, std::uint16_t port) {
   return host + ":" + (port ? std::to_string(port) : std::string("*"));
 }
 
-}  // namespace
-
-std::optional<std::string> normalise_host(std::string_view host) {
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (std::size_t pct = host.find('%'); pct != std::string_view::npos) host = host.substr(0, pct);
+// asio's address for the bare host text; v4-mapped IPv6 as the IPv4 it maps.
+std::optional<asio::ip::address> address_of(std::string_view host) {
   std::error_code ec;
   auto address = asio::ip::make_address(std::string(host), ec);
   if (ec) return std::nullopt;
-  std::string text = endpoint_text(address, 0);
-  text.resize(text.size() - 2);  // drop ":*"
-  if (text.front() == '[') text = text.substr(1, text.size() - 2);
-  return text;
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  return address;
 }
 
-std::optional<std::string> normalise_endpoint(std::string_view host, std::string_view port) {
+}  // namespace
+
+Result<asio::ip::address> parse_host(std::string_view text) {
+  std::string_view host = text;
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (std::size_t pct = host.find('%'); pct != std::string_view::npos) host = host.substr(0, pct);
+  auto address = address_of(host);
+  if (!address) return Failure{"'" + std::string(text) + "' is not an IP address"};
+  return *address;
+}
+
+Result<std::string> normalise_host(std::string_view host) {
+  auto address = parse_host(host);
+  if (!address) return Failure{address.error()};
+  return address->to_string();
+}
+
+Result<std::string> normalise_endpoint(std::string_view host, std::string_view port) {
   std::uint16_t p = 0;
   if (port != "*") {
     auto n = number<std::uint16_t>(port);
-    if (!n) return std::nullopt;
+    if (!n) return Failure{"bad port '" + std::string(port) + "'"};
     p = *n;
   }
   // ss writes the dual-stack wildcard ([::] without IPV6_V6ONLY) as "*".
@@ -112,10 +145,9 @@ std::optional<std::string> normalise_endpoint(std::string_view host, std::string
   // ss: "[::1]" and "[fe80::1]%lo"; netstat: "::1".
   if (std::size_t pct = host.find('%'); pct != std::string_view::npos) host = host.substr(0, pct);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  std::error_code ec;
-  auto address = asio::ip::make_address(std::string(host), ec);
-  if (ec) return std::nullopt;
-  return endpoint_text(address, p);
+  auto address = address_of(host);
+  if (!address) return Failure{"bad host '" + std::string(host) + "'"};
+  return endpoint_text(*address, p);
 }
 
 std::optional<double> parse_ss_duration(std::string_view text) {
@@ -167,25 +199,10 @@ Result<std::vector<SocketRow>> parse_ss(std::string_view text) {
     if (f.empty() || f[0] == "State" || f[0] == "Netid") continue;
     // With several protocols ss adds a first "Netid" column ("tcp").
     if (f[0] == "tcp") f.erase(f.begin());
-    if (f.size() < 5)
-      return Result<std::vector<SocketRow>>::failure(where(n) + "expected 5 columns, got " +
-                                                     std::to_string(f.size()));
-    SocketRow row;
-    auto state = parse_state(f[0]);
-    if (!state)
-      return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[0]) + "'");
-    row.state = *state;
-    auto recv_q = number<std::uint64_t>(f[1]);
-    auto send_q = number<std::uint64_t>(f[2]);
-    if (!recv_q || !send_q)
-      return Result<std::vector<SocketRow>>::failure(where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) +
-                                                     " " + std::string(f[2]) + "'");
-    row.recv_q = *recv_q;
-    row.send_q = *send_q;
-    if (auto error = set_endpoints(row, f[3], f[4], n))
-      return Result<std::vector<SocketRow>>::failure(*error);
-    for (std::size_t i = 5; i < f.size(); ++i) set_timer(row, f[i]);
-    rows.push_back(std::move(row));
+    auto row = table_row(f, 0, 5, n);  // State Recv-Q Send-Q Local Peer [timer]
+    if (!row) return Failure{row.error()};
+    for (std::size_t i = 5; i < f.size(); ++i) set_timer(*row, f[i]);
+    rows.push_back(std::move(*row));
   }
   return rows;
 }
@@ -197,24 +214,9 @@ Result<std::vector<SocketRow>> parse_netstat(std::string_view text) {
     ++n;
     auto f = fields(line);
     if (f.empty() || (f[0] != "tcp" && f[0] != "tcp6")) continue;  // headers, udp, unix
-    if (f.size() < 6)
-      return Result<std::vector<SocketRow>>::failure(where(n) + "expected 6 columns, got " +
-                                                     std::to_string(f.size()));
-    SocketRow row;
-    auto state = parse_state(f[5]);
-    if (!state)
-      return Result<std::vector<SocketRow>>::failure(where(n) + "unknown state '" + std::string(f[5]) + "'");
-    row.state = *state;
-    auto recv_q = number<std::uint64_t>(f[1]);
-    auto send_q = number<std::uint64_t>(f[2]);
-    if (!recv_q || !send_q)
-      return Result<std::vector<SocketRow>>::failure(where(n) + "bad Recv-Q/Send-Q '" + std::string(f[1]) +
-                                                     " " + std::string(f[2]) + "'");
-    row.recv_q = *recv_q;
-    row.send_q = *send_q;
-    if (auto error = set_endpoints(row, f[3], f[4], n))
-      return Result<std::vector<SocketRow>>::failure(*error);
-    rows.push_back(std::move(row));
+    auto row = table_row(f, 5, 6, n);                              // Proto Recv-Q Send-Q Local Foreign State
+    if (!row) return Failure{row.error()};
+    rows.push_back(std::move(*row));
   }
   return rows;
 }

@@ -9,8 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include <asio/ip/address.hpp>
+#include "capture/state.hpp"
+
 #include "common/result.hpp"
-#include "tcpstate/state.hpp"
 
 namespace socklab {
 
@@ -49,8 +51,8 @@ std::optional<double> parse_ss_duration(std::string_view text);
 /// "HOST" and "PORT" as a source prints them -> the normalised
 /// "127.0.0.1:8001" / "[::1]:8001" / "0.0.0.0:*". Hosts: dotted IPv4, IPv6
 /// with or without brackets and with a "%scope" (dropped), "*" (any).
-/// Nothing for text that is not an address.
-std::optional<std::string> normalise_endpoint(std::string_view host, std::string_view port);
+/// The reason for text that is not an address.
+Result<std::string> normalise_endpoint(std::string_view host, std::string_view port);
 
 /// Which sockets to show: a port (either end) and/or a host (either end).
 struct SocketFilter {
@@ -63,8 +65,12 @@ struct SocketFilter {
   }
 };
 
-/// Normalises a host for SocketFilter ("::ffff:127.0.0.1" -> "127.0.0.1",
-/// "[::1]" -> "::1"); nothing for text that is not an IP address.
-std::optional<std::string> normalise_host(std::string_view host);
+/// An IP address as a user or a source writes it ("::ffff:127.0.0.1" ->
+/// 127.0.0.1, "[::1]" -> ::1, a "%scope" dropped); the reason ("'example'
+/// is not an IP address") for anything else.
+Result<asio::ip::address> parse_host(std::string_view host);
+
+/// parse_host's address as SocketFilter compares it: "127.0.0.1", "::1".
+Result<std::string> normalise_host(std::string_view host);
 
 }  // namespace socklab

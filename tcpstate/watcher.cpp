@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tcpstate/child_process.hpp"
+#include "capture/child_process.hpp"
 #include "tcpstate/transition_merge.hpp"
 
 namespace socklab {

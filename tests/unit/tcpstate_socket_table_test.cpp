@@ -192,3 +192,22 @@ TEST_CASE("SocketFilter") {
     CHECK_FALSE(normalise_host("localhost"));
   }
 }
+
+TEST_CASE("parse_host") {
+  SUBCASE("reads IPv4, IPv6 in brackets or not, and drops a scope") {
+    CHECK(parse_host("127.0.0.1")->to_string() == "127.0.0.1");
+    CHECK(parse_host("[::1]")->to_string() == "::1");
+    CHECK(parse_host("fe80::1%lo")->to_string() == "fe80::1");
+  }
+  SUBCASE("an IPv4-mapped address is the IPv4 it maps") {
+    const auto address = parse_host("::ffff:10.0.0.2");
+    REQUIRE(address);
+    CHECK(address->is_v4());
+    CHECK(address->to_string() == "10.0.0.2");
+  }
+  SUBCASE("names what is not an address") {
+    CHECK(parse_host("example").error() == "'example' is not an IP address");
+    CHECK(parse_host("127.0.0.1:80").error() == "'127.0.0.1:80' is not an IP address");
+    CHECK(parse_host("").error() == "'' is not an IP address");
+  }
+}

@@ -264,8 +264,16 @@ def test_bpftrace_needs_root():
 
 
 def test_bad_command_line():
-    assert run([TCPSTATE, "watch", "--source", "tcpdump"]).returncode == 2
+    r = run([TCPSTATE, "watch", "--source", "tcpdump"])
+    assert r.returncode == 2 and r.stderr.decode().splitlines()[0] == (
+        "tcpstate: --source: 'tcpdump' is not one of ss, netstat, proc, bpftrace"), r.stderr
+    r = run([TCPSTATE, "demo", "--scene", "2"])
+    assert r.returncode == 2 and r.stderr.decode().splitlines()[0] == (
+        "tcpstate: --scene: '2' is not one of all, lifecycle, closing, reuseaddr"), r.stderr
+    r = run([TCPSTATE, "diagram", "--highlight", "SYN-RECV", "--highlight", "WAITING"])
+    assert r.returncode == 2 and r.stderr.decode().splitlines()[0] == (
+        "tcpstate: --highlight: unknown TCP state 'WAITING'"), r.stderr
     assert run([TCPSTATE, "watch", "--port", "70000"]).returncode == 2
     assert run([TCPSTATE, "diagram", "--highlight", "WAITING"]).returncode == 2
     r = run([TCPSTATE, "watch", "--host", "example", "--duration", "0.1"])
-    assert r.returncode == 1 and r.stderr.decode() == "tcpstate: --host: 'example' is not an IP address\n", r.stderr
+    assert r.returncode == 2 and r.stderr.decode().splitlines()[0] == "tcpstate: --host: 'example' is not an IP address", r.stderr

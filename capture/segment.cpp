@@ -1,4 +1,4 @@
-#include "tcpstate/segment.hpp"
+#include "capture/segment.hpp"
 
 #include <arpa/inet.h>
 
@@ -207,6 +207,16 @@ const char* skip_text(DecodeSkip skip) {
       return "malformed";
   }
   return "?";
+}
+
+std::string SkipCounts::summary() const {
+  std::string text;
+  for (int i = 0; i < 5; ++i) {
+    if (skipped[i] == 0) continue;
+    text +=
+        (text.empty() ? "" : ", ") + std::to_string(skipped[i]) + " " + skip_text(static_cast<DecodeSkip>(i));
+  }
+  return text.empty() ? "" : "skipped " + text + " (of " + std::to_string(packets) + " packets)";
 }
 
 std::string flags_text(std::uint8_t flags) {

@@ -1,4 +1,4 @@
-#include "tcpstate/state.hpp"
+#include "capture/state.hpp"
 
 #include <cctype>
 #include <string>

@@ -16,8 +16,8 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "tcpstate/segment.hpp"
-#include "tcpstate/state.hpp"
+#include "capture/segment.hpp"
+#include "capture/state.hpp"
 
 namespace socklab {
 
@@ -103,7 +103,8 @@ class LadderTracker {
   /// How many connections are remembered now.
   std::size_t connections() const { return table_.size(); }
 
-  /// One direction of a connection: what one side sent.
+ private:
+  // One direction of a connection: what one side sent.
   struct Side {
     std::optional<TcpState> state;
     bool base_known = false;  // `base`: what relative numbers count from
@@ -123,7 +124,6 @@ class LadderTracker {
     std::uint64_t payload_sent = 0;
   };
 
- private:
   struct Key {
     IpAddress a, b;
     std::uint16_t a_port = 0, b_port = 0;
@@ -140,6 +140,8 @@ class LadderTracker {
     bool scale_known[2] = {false, false};
     double last_seen = 0;
   };
+
+  struct Feed;  // one segment's steps through feed() (ladder.cpp)
 
   Conn& connection_for(const Segment& s, bool& created);
   void forget_old(double now);

@@ -1,21 +1,12 @@
-#include "tcpstate/pcap_source.hpp"
+#include "capture/pcap_source.hpp"
 
 #include <fcntl.h>
-#include <net/if.h>
 #include <pcap/pcap.h>
 #include <poll.h>
-#include <sched.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace socklab {
 namespace {
-
-std::string errno_text(int e) { return std::strerror(e); }
 
 // pcap's link-layer numbers (pcap/dlt.h) for the layers segment.cpp decodes.
 std::optional<LinkType> link_of(int dlt) {
@@ -43,17 +34,6 @@ std::optional<LinkType> link_of(int dlt) {
   }
 }
 
-// Writes `text` to a /proc file; the reason when it fails.
-std::string write_proc(const char* path, const std::string& text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return std::string(path) + ": " + errno_text(errno);
-  const ssize_t n = write(fd, text.data(), text.size());
-  const int e = errno;
-  close(fd);
-  if (n != static_cast<ssize_t>(text.size())) return std::string(path) + ": " + errno_text(e);
-  return "";
-}
-
 }  // namespace
 
 PcapSource::~PcapSource() {
@@ -61,34 +41,33 @@ PcapSource::~PcapSource() {
   if (handle_ != nullptr) pcap_close(handle_);
 }
 
-Result<bool> PcapSource::finish_open(const std::string& what, const std::string& filter) {
+Result<void> PcapSource::finish_open(const std::string& what, const std::string& filter) {
   const int dlt = pcap_datalink(handle_);
   auto link = link_of(dlt);
   if (!link) {
     const char* name = pcap_datalink_val_to_name(dlt);
-    return Result<bool>::failure(what + ": link type " + (name ? name : std::to_string(dlt)) +
-                                 " is not supported (Ethernet, Linux cooked, loopback and raw IP are)");
+    return Failure{what + ": link type " + (name ? name : std::to_string(dlt)) +
+                   " is not supported (Ethernet, Linux cooked, loopback and raw IP are)"};
   }
   link_ = *link;
   if (!filter.empty()) {
     bpf_program program{};
     if (pcap_compile(handle_, &program, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0)
-      return Result<bool>::failure("filter '" + filter + "': " + pcap_geterr(handle_));
+      return Failure{"filter '" + filter + "': " + pcap_geterr(handle_)};
     const int rc = pcap_setfilter(handle_, &program);
     pcap_freecode(&program);
-    if (rc != 0) return Result<bool>::failure("filter '" + filter + "': " + pcap_geterr(handle_));
+    if (rc != 0) return Failure{"filter '" + filter + "': " + pcap_geterr(handle_)};
   }
-  return true;
+  return {};
 }
 
 Result<std::unique_ptr<PcapSource>> PcapSource::open_live(const std::string& interface,
                                                           const std::string& filter) {
-  using R = Result<std::unique_ptr<PcapSource>>;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   std::unique_ptr<PcapSource> s(new PcapSource);
   s->live_ = true;
   s->handle_ = pcap_create(interface.c_str(), errbuf);
-  if (s->handle_ == nullptr) return R::failure(errbuf);
+  if (s->handle_ == nullptr) return Failure{errbuf};
   pcap_set_snaplen(s->handle_, 262144);
   pcap_set_promisc(s->handle_, 0);
   // Immediate mode: each packet is handed over as it arrives, so the
@@ -97,12 +76,12 @@ Result<std::unique_ptr<PcapSource>> PcapSource::open_live(const std::string& int
   pcap_set_buffer_size(s->handle_, 8 << 20);
   const int rc = pcap_activate(s->handle_);
   if (rc == PCAP_ERROR_PERM_DENIED || rc == PCAP_ERROR_PROMISC_PERM_DENIED)
-    return R::failure("permission denied: capturing needs root (CAP_NET_RAW)");
-  if (rc == PCAP_ERROR_NO_SUCH_DEVICE) return R::failure("no interface '" + interface + "'");
-  if (rc == PCAP_ERROR_IFACE_NOT_UP) return R::failure("interface '" + interface + "' is down");
-  if (rc < 0) return R::failure(pcap_geterr(s->handle_));
-  if (auto ok = s->finish_open("interface " + interface, filter); !ok) return R::failure(ok.error());
-  if (pcap_setnonblock(s->handle_, 1, errbuf) != 0) return R::failure(errbuf);
+    return Failure{"permission denied: capturing needs root (CAP_NET_RAW)"};
+  if (rc == PCAP_ERROR_NO_SUCH_DEVICE) return Failure{"no interface '" + interface + "'"};
+  if (rc == PCAP_ERROR_IFACE_NOT_UP) return Failure{"interface '" + interface + "' is down"};
+  if (rc < 0) return Failure{pcap_geterr(s->handle_)};
+  if (auto ok = s->finish_open("interface " + interface, filter); !ok) return Failure{ok.error()};
+  if (pcap_setnonblock(s->handle_, 1, errbuf) != 0) return Failure{errbuf};
   s->fd_ = pcap_get_selectable_fd(s->handle_);
   // The command started later must not inherit the capture socket.
   if (s->fd_ >= 0) fcntl(s->fd_, F_SETFD, FD_CLOEXEC);
@@ -111,7 +90,6 @@ Result<std::unique_ptr<PcapSource>> PcapSource::open_live(const std::string& int
 
 Result<std::unique_ptr<PcapSource>> PcapSource::open_file(const std::string& path,
                                                           const std::string& filter) {
-  using R = Result<std::unique_ptr<PcapSource>>;
   char errbuf[PCAP_ERRBUF_SIZE] = "";
   std::unique_ptr<PcapSource> s(new PcapSource);
   s->handle_ = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, errbuf);
@@ -122,9 +100,9 @@ Result<std::unique_ptr<PcapSource>> PcapSource::open_file(const std::string& pat
       why = "not a pcap or pcapng capture file";
     else if (why.find("truncated dump file") != std::string::npos)
       why = "the file ends inside its header (truncated)";
-    return R::failure(why);
+    return Failure{why};
   }
-  if (auto ok = s->finish_open(path, filter); !ok) return R::failure(ok.error());
+  if (auto ok = s->finish_open(path, filter); !ok) return Failure{ok.error()};
   return s;
 }
 
@@ -156,11 +134,11 @@ PcapSource::Next PcapSource::next(CaptureRecord& record, int timeout_ms) {
   return Next::quiet;
 }
 
-Result<bool> PcapSource::write_to(const std::string& path) {
+Result<void> PcapSource::write_to(const std::string& path) {
   dumper_ = pcap_dump_open(handle_, path.c_str());
-  if (dumper_ == nullptr) return Result<bool>::failure(pcap_geterr(handle_));
+  if (dumper_ == nullptr) return Failure{pcap_geterr(handle_)};
   fcntl(fileno(pcap_dump_file(dumper_)), F_SETFD, FD_CLOEXEC);
-  return true;
+  return {};
 }
 
 void PcapSource::save(const CaptureRecord& record) {
@@ -175,40 +153,6 @@ std::uint64_t PcapSource::dropped() const {
   pcap_stat stats{};
   if (!live_ || pcap_stats(handle_, &stats) != 0) return 0;
   return stats.ps_drop;
-}
-
-Result<bool> enter_private_network() {
-  const uid_t uid = geteuid();
-  const gid_t gid = getegid();
-  if (uid == 0) {
-    if (unshare(CLONE_NEWNET) != 0)
-      return Result<bool>::failure("unshare(CLONE_NEWNET): " + errno_text(errno));
-  } else {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0)
-      return Result<bool>::failure("unshare(CLONE_NEWUSER|CLONE_NEWNET): " + errno_text(errno));
-    // An unprivileged process may map only its own ids, and must give up
-    // setgroups before it may map its group.
-    std::string why = write_proc("/proc/self/setgroups", "deny");
-    if (why.empty())
-      why = write_proc("/proc/self/uid_map", std::to_string(uid) + " " + std::to_string(uid) + " 1");
-    if (why.empty())
-      why = write_proc("/proc/self/gid_map", std::to_string(gid) + " " + std::to_string(gid) + " 1");
-    if (!why.empty()) return Result<bool>::failure(why);
-  }
-  // A new network namespace has only "lo", and it is down.
-  const int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return Result<bool>::failure("socket: " + errno_text(errno));
-  ifreq req{};
-  std::strncpy(req.ifr_name, "lo", IFNAMSIZ - 1);
-  int rc = ioctl(s, SIOCGIFFLAGS, &req);
-  if (rc == 0) {
-    req.ifr_flags = static_cast<short>(req.ifr_flags | IFF_UP);
-    rc = ioctl(s, SIOCSIFFLAGS, &req);
-  }
-  const int e = errno;
-  close(s);
-  if (rc != 0) return Result<bool>::failure("bring lo up: " + errno_text(e));
-  return true;
 }
 
 }  // namespace socklab

@@ -1,4 +1,4 @@
-#include "tcpstate/ladder_view.hpp"
+#include "capture/ladder_view.hpp"
 
 #include <algorithm>
 #include <cmath>

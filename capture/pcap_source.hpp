@@ -1,10 +1,7 @@
 // Where the ladder's packets come from: a live capture through libpcap (the
 // library tcpdump and Wireshark use), or a saved capture file (pcap or
-// pcapng); and where they may go: a pcap file for Wireshark. Also the private
-// network namespace `tcpstate ladder -- COMMAND` runs its command in.
+// pcapng); and where they may go: a pcap file for Wireshark.
 #pragma once
-
-#include <sys/types.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -12,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "capture/segment.hpp"
 #include "common/result.hpp"
-#include "tcpstate/segment.hpp"
 
 struct pcap;
 struct pcap_dumper;
@@ -54,7 +51,7 @@ class PcapSource {
   const std::string& error() const { return error_; }
 
   /// Starts saving every record passed to save() in the pcap file `path`.
-  Result<bool> write_to(const std::string& path);
+  Result<void> write_to(const std::string& path);
   /// Saves one record (after write_to).
   void save(const CaptureRecord& record);
   /// Pushes what was saved to the file (a live capture does it when quiet).
@@ -65,7 +62,7 @@ class PcapSource {
 
  private:
   PcapSource() = default;
-  Result<bool> finish_open(const std::string& what, const std::string& filter);
+  Result<void> finish_open(const std::string& what, const std::string& filter);
 
   pcap* handle_ = nullptr;
   pcap_dumper* dumper_ = nullptr;
@@ -74,12 +71,5 @@ class PcapSource {
   int fd_ = -1;
   std::string error_;
 };
-
-/// Moves this process into a network namespace of its own with only its
-/// loopback, up. As root: a plain new network namespace. Otherwise: a new
-/// user namespace (our uid and gid mapped to themselves) owning a new network
-/// namespace, which gives this process, until it execs, the capabilities to
-/// capture there; the commands it starts run as the same user as before.
-Result<bool> enter_private_network();
 
 }  // namespace socklab

@@ -94,6 +94,22 @@ Decoded decode_segment(LinkType link, const std::uint8_t* data, std::size_t capl
 /// "truncated (the snap length cut the TCP header)", for the summary line.
 const char* skip_text(DecodeSkip skip);
 
+/// The packets a capture gave, and how many of them gave no segment, by
+/// reason: the counts behind the summary a reader prints at the end.
+struct SkipCounts {
+  std::uint64_t packets = 0;
+  std::uint64_t skipped[5] = {};  // by DecodeSkip
+
+  /// Counts one decoded packet; true when it gave a segment.
+  bool count(const Decoded& decoded) {
+    ++packets;
+    if (!decoded.segment) ++skipped[static_cast<int>(decoded.skip)];
+    return decoded.segment.has_value();
+  }
+  /// "skipped 2 not TCP, 1 malformed (of 10 packets)", or "" when none was.
+  std::string summary() const;
+};
+
 /// "SYN+ACK": the flags set, in the order SYN, FIN, RST, PSH, ACK, URG, ECE,
 /// CWR; "" when none is.
 std::string flags_text(std::uint8_t flags);

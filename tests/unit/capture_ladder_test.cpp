@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "capture/ladder.hpp"
+#include "capture/ladder_view.hpp"
+#include "capture/pcap_source.hpp"
+#include "capture/segment.hpp"
 #include "common/json.hpp"
-#include "tcpstate/ladder.hpp"
-#include "tcpstate/ladder_view.hpp"
-#include "tcpstate/pcap_source.hpp"
-#include "tcpstate/segment.hpp"
 
 using namespace socklab;
 
@@ -493,7 +493,7 @@ TEST_CASE("ladder_json") {
 // Real captures made with `tcpstate ladder --write` inside a network
 // namespace (fixtures/ladder/make_fixtures.py), with the ladders expected of them.
 TEST_CASE("the fixture captures give the expected ladders") {
-  const std::string dir = TCPSTATE_FIXTURES "/../ladder/";
+  const std::string dir = LADDER_FIXTURES "/";
   for (const char* name : {"handshake_data", "half_close", "simultaneous_close", "rst_unread",
                            "rst_closed_port", "zero_window", "ipv6", "missed_handshake"}) {
     CAPTURE(name);

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tcpstate/ladder.hpp"
+#include "capture/ladder.hpp"
 
 namespace socklab {
 

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "tcpstate/state.hpp"
+#include "capture/state.hpp"
 
 using namespace socklab;
 

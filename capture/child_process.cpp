@@ -1,4 +1,4 @@
-#include "tcpstate/child_process.hpp"
+#include "capture/child_process.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -42,7 +42,7 @@ struct ChildSetup {
   std::vector<std::pair<std::string, std::string>> environment;
 };
 
-// fork + exec, the one way tcpstate starts a program. A pipe that a
+// fork + exec, the one way socklab starts a program. A pipe that a
 // successful exec closes tells the parent whether exec worked, and why not.
 Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setup) {
   // Everything the child needs is built before fork: after it, only calls
@@ -60,19 +60,19 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setu
   env.push_back(nullptr);
 
   int status_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) return Result<pid_t>::failure("pipe: " + errno_text(errno));
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) return Failure{"pipe: " + errno_text(errno)};
   const pid_t pid = fork();
   if (pid < 0) {
     const int e = errno;
     close(status_pipe[0]);
     close(status_pipe[1]);
-    return Result<pid_t>::failure("fork: " + errno_text(e));
+    return Failure{"fork: " + errno_text(e)};
   }
   if (pid == 0) {
     if (setup.dies_with_us) prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (setup.stdout_fd >= 0) dup2(setup.stdout_fd, STDOUT_FILENO);
     if (setup.stderr_fd >= 0) dup2(setup.stderr_fd, STDERR_FILENO);
-    // tcpstate catches SIGINT/SIGTERM and ignores SIGPIPE; the child starts afresh.
+    // We catch SIGINT/SIGTERM and ignore SIGPIPE; the child starts afresh.
     struct sigaction plain {};
     plain.sa_handler = SIG_DFL;
     for (int s : {SIGINT, SIGTERM, SIGPIPE}) sigaction(s, &plain, nullptr);
@@ -89,7 +89,7 @@ Result<pid_t> spawn(const std::vector<std::string>& argv, const ChildSetup& setu
   close(status_pipe[0]);
   if (n == sizeof e) {
     waitpid(pid, nullptr, 0);
-    return Result<pid_t>::failure(argv[0] + ": " + errno_text(e));
+    return Failure{argv[0] + ": " + errno_text(e)};
   }
   return pid;
 }
@@ -127,50 +127,46 @@ bool on_path(const std::string& program) {
 }
 
 Result<std::string> run_command(const std::vector<std::string>& argv) {
-  using R = Result<std::string>;
   if (!on_path(argv[0]))
-    return R::failure(argv[0] + " is not installed (Debian package " + package_of(argv[0]) + ")");
+    return Failure{argv[0] + " is not installed (Debian package " + package_of(argv[0]) + ")"};
   int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return R::failure("pipe: " + errno_text(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) return Failure{"pipe: " + errno_text(errno)};
   const int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
   auto pid = spawn(argv, {out[1], null, false, {}});
   close(out[1]);
   if (null >= 0) close(null);
   if (!pid) {
     close(out[0]);
-    return R::failure(pid.error());
+    return Failure{pid.error()};
   }
   std::string text = read_all(out[0]);
   close(out[0]);
   int status = 0;
   while (waitpid(*pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return R::failure(argv[0] + " failed (exit status " +
-                      std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status)) + ")");
-  }
+  if (const int code = shell_status(status); code != 0)
+    return Failure{argv[0] + " failed (exit status " + std::to_string(code) + ")"};
   return text;
 }
 
 Result<std::unique_ptr<ChildProcess>> ChildProcess::start(
     const std::vector<std::string>& argv,
     const std::vector<std::pair<std::string, std::string>>& environment) {
-  using R = Result<std::unique_ptr<ChildProcess>>;
   int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) return R::failure("pipe: " + errno_text(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) return Failure{"pipe: " + errno_text(errno)};
   std::FILE* err = std::tmpfile();
   if (!err) {
     const int e = errno;
     close(out[0]);
     close(out[1]);
-    return R::failure("tmpfile: " + errno_text(e));
+    return Failure{"tmpfile: " + errno_text(e)};
   }
   auto pid = spawn(argv, {out[1], fileno(err), true, environment});
   close(out[1]);
   if (!pid) {
     close(out[0]);
     std::fclose(err);
-    return R::failure(pid.error());
+    return Failure{pid.error()};
   }
   fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
   return std::unique_ptr<ChildProcess>(new ChildProcess(*pid, out[0], err));
@@ -249,6 +245,12 @@ void ChildProcess::stop(int signal, double grace_s) {
   close(out_fd_);
   std::fclose(err_);
   pid_ = -1;
+}
+
+int shell_status(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 1;
 }
 
 Result<pid_t> start_command(const std::vector<std::string>& argv) { return spawn(argv, {}); }

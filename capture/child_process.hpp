@@ -1,7 +1,7 @@
-// The programs tcpstate runs: ss or netstat once per poll (run_command),
-// bpftrace for as long as a watch lasts (ChildProcess: its lines as they
-// come), and the command `tcpstate ladder -- COMMAND` watches (start_command,
-// then end_leftovers for what it left running).
+// The programs socklab runs beside itself: ss or netstat once per poll
+// (run_command), bpftrace for as long as a watch lasts (ChildProcess: its
+// lines as they come), and a command run in a private network namespace
+// (start_command, then end_leftovers for what it left running).
 #pragma once
 
 #include <sys/types.h>
@@ -25,7 +25,7 @@ Result<std::string> run_command(const std::vector<std::string>& argv);
 
 /// A program running beside us whose stdout we read line by line. Its stderr
 /// is kept in a temporary file, for the message when it ends early; the
-/// kernel sends it SIGTERM if tcpstate dies first.
+/// kernel sends it SIGTERM if we die first.
 class ChildProcess {
  public:
   /// Starts argv (found on PATH) with `environment` (NAME, VALUE) added to ours.
@@ -64,6 +64,10 @@ class ChildProcess {
   std::FILE* err_;
   std::string partial_;  // read, not yet split into lines
 };
+
+/// The exit status a shell gives for a child's wait status: its exit code,
+/// or 128 + the signal that ended it.
+int shell_status(int wait_status);
 
 /// Starts `argv` (looked up in PATH) in a child process that shares our
 /// stdin, stdout and stderr; fails with the reason (exec's included).
