@@ -9,7 +9,7 @@
 
 #include "fuzz/fuzz_check.hpp"
 #include "tcpstate/socket_table.hpp"
-#include "tcpstate/state.hpp"
+#include "capture/state.hpp"
 
 namespace socklab::fuzz {
 
