@@ -35,7 +35,7 @@ struct TcpInfoSample {
   std::uint32_t srtt_us = 0;           ///< tcpi_rtt: smoothed round-trip time, microseconds
   std::uint32_t rttvar_us = 0;         ///< tcpi_rttvar
   std::uint32_t total_retrans = 0;     ///< tcpi_total_retrans: segments retransmitted so far
-  /// tcpi_snd_wnd: the peer's advertised receive window (scaled, bytes); kernels before 5.19 do not send it.
+  /// tcpi_snd_wnd: the peer's advertised receive window (scaled, bytes); kernels before 5.4 do not send it.
   std::optional<std::uint32_t> snd_wnd_bytes;
   std::uint32_t rcv_ssthresh_bytes = 0;  ///< tcpi_rcv_ssthresh: the most this socket offers the peer now
   std::uint32_t rcv_space_bytes = 0;     ///< tcpi_rcv_space: the receive buffer autotuning aims at
