@@ -17,6 +17,10 @@ using Transform = std::string (*)(std::string);
 
 std::string same(std::string text) { return text; }
 
+// Was the client answered? Its bytes came back first (what follows them is
+// the echo checks' business, not this check's).
+bool answered(const Probe::Read& got, const std::string& expected) { return got.bytes.starts_with(expected); }
+
 constexpr int connect_ms = 2000;
 constexpr int answer_ms = 2000;
 constexpr int extra_ms = 300;  // how long we wait for bytes beyond the expected ones
@@ -94,10 +98,10 @@ CheckResult concurrent_check(const CheckContext& c, Transform t) {
   if (!first) return failed(r, {"first client: " + first.error()}, hint);
   auto second = Probe::connect(c.host, c.port, connect_ms);
   if (!second) return failed(r, {"second client: " + second.error()}, hint);
-  const std::string message = "second client\n";
+  const std::string message = "SECOND CLIENT\n";  // upper case: the same for both exercises
   if (auto sent = second.value().send(message, answer_ms); !sent) return failed(r, {sent.error()}, hint);
   const Probe::Read got = second.value().read(message.size(), answer_ms, 0);
-  if (got.bytes == t(message)) {
+  if (answered(got, t(message))) {
     r.evidence.push_back("the second client was answered while the first sat idle");
     return r;
   }
@@ -118,7 +122,7 @@ CheckResult half_close_check(const CheckContext& c, Transform t) {
       "connection then (defer conn.Close()), or it stays in CLOSE_WAIT for good";
   auto probe = Probe::connect(c.host, c.port, connect_ms);
   if (!probe) return failed(r, {probe.error()}, hint);
-  const std::string message = "last words\n";
+  const std::string message = "LAST WORDS\n";
   if (auto sent = probe.value().send(message, answer_ms); !sent) return failed(r, {sent.error()}, hint);
   probe.value().half_close();
   const Probe::Read got = probe.value().read_to_end(answer_ms);
@@ -150,21 +154,21 @@ CheckResult reset_check(const CheckContext& c, Transform t) {
   {
     auto probe = Probe::connect(c.host, c.port, connect_ms);
     if (!probe) return failed(r, {probe.error()}, hint);
-    (void)probe.value().send("reset me\n", answer_ms);
+    (void)probe.value().send("RESET ME\n", answer_ms);
     probe.value().reset();
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   if (const std::string ended = ended_text(c); !ended.empty())
     return failed(r, {ended + " after a client's RST"}, hint);
-  const std::string message = "still there?\n";
+  const std::string message = "STILL THERE?\n";
   auto next = Probe::connect(c.host, c.port, connect_ms);
   if (!next) return failed(r, {"after a client's RST, a new client: " + next.error()}, hint);
   if (auto sent = next.value().send(message, answer_ms); !sent) return failed(r, {sent.error()}, hint);
   const Probe::Read got = next.value().read(message.size(), answer_ms, 0);
-  if (got.bytes != t(message))
+  if (!answered(got, t(message)))
     return failed(r,
-                  {"after a client's RST, a new client got " + std::to_string(got.bytes.size()) + " of " +
-                   std::to_string(message.size()) + " bytes back"},
+                  {"after a client's RST, a new client sent " + std::to_string(message.size()) +
+                   " bytes and got " + std::to_string(got.bytes.size()) + " back"},
                   hint);
   r.evidence.push_back("after a client's RST a new client was answered");
   return r;
