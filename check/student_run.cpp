@@ -19,10 +19,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Every process whose parent chain reaches us.
-std::vector<pid_t> descendants() {
+// Every process whose parent chain reaches us (zombies too, unless `live_only`).
+std::vector<pid_t> descendants(bool live_only = false) {
   namespace fs = std::filesystem;
   std::map<pid_t, pid_t> parent;
+  std::map<pid_t, char> states;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename();
@@ -34,7 +35,7 @@ std::vector<pid_t> descendants() {
     int ppid = 0;
     char state = 0;
     if (close != std::string::npos && std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2)
-      parent[std::stoi(name)] = ppid;
+      parent[std::stoi(name)] = ppid, states[std::stoi(name)] = state;
   }
   const pid_t self = getpid();
   std::vector<pid_t> found;
@@ -42,7 +43,7 @@ std::vector<pid_t> descendants() {
     pid_t p = ppid;
     for (int depth = 0; depth < 64 && p > 1; ++depth) {
       if (p == self) {
-        found.push_back(pid);
+        if (!live_only || states[pid] != 'Z') found.push_back(pid);
         break;
       }
       auto it = parent.find(p);
@@ -132,7 +133,13 @@ Result<void> StudentRun::start(const std::vector<std::string>& command) {
 }
 
 std::optional<int> StudentRun::exit_status() const {
-  const int s = exit_status_;
+  int s = exit_status_;
+  if (s >= 0) return s;
+  if (!descendants(true).empty()) return std::nullopt;
+  // Nothing of it runs any more: the capture thread reaps it within its
+  // poll (50 ms) and the leftovers' grace; wait that long for the status.
+  for (int i = 0; i < 150 && (s = exit_status_) < 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (s < 0) return std::nullopt;
   return s;
 }

@@ -30,7 +30,8 @@ class StudentRun {
   StudentRun(const StudentRun&) = delete;
   StudentRun& operator=(const StudentRun&) = delete;
 
-  /// Its exit status once it ended by itself (as a shell gives it).
+  /// Its exit status once it ended by itself (as a shell gives it); when
+  /// no process of it is left running, waits (at most 1.5 s) for the status.
   std::optional<int> exit_status() const;
   /// The segments captured so far, in capture order.
   std::vector<Segment> segments() const;

@@ -126,6 +126,26 @@ def test_a_server_writing_its_whole_buffer_fails_the_byte_checks(tmp_path):
     assert status == 1
 
 
+def test_an_upper_server_whose_exit_ends_the_program_fails_exit_and_what_follows():
+    status, checks, _, _ = grade("tcp-upper", student("exit_ends_program.py"))
+    assert verdicts(checks) == {"listens": "pass", "upper": "pass", "exit": "fail", "concurrent": "fail",
+                                "half-close": "fail", "reset": "fail"}
+    assert "the program ended (exit status 0)" in checks["exit"]["evidence"]
+    # The checks after it say why they could not run.
+    assert checks["reset"]["evidence"] == ["not run: the program ended (exit status 0)"]
+    assert status == 1
+
+
+@pytest.mark.parametrize("exercise, program", [("tcp-server", "go-tcp-server"), ("tcp-upper", "go-tcp-upper")])
+def test_the_course_go_servers_pass(exercise, program):
+    path = os.path.join(st.BUILD, "notes", "go", program)
+    if not os.path.exists(path):
+        st.skip(f"{program} is not built (no go toolchain)")
+    status, checks, _, _ = grade(exercise, [path])
+    assert set(verdicts(checks).values()) == {"pass"}
+    assert status == 0
+
+
 def test_a_program_that_exits_at_once_is_reported_with_its_status_and_output():
     status, checks, summary, _ = grade("tcp-server", student("exits_at_once.py"))
     assert checks["listens"]["verdict"] == "fail"
