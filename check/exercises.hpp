@@ -33,6 +33,7 @@ struct Exercise {
   std::string summary;
   std::string lesson;             // notes/NAME.md
   std::vector<CheckSpec> checks;  // after "listens", which the runner does itself
+  bool udp = false;               // the program binds a UDP port (else it listens on TCP)
 };
 
 /// Every exercise, in the order `--list` prints them.
@@ -43,6 +44,12 @@ const Exercise* find_exercise(const std::string& name);
 /// The first check of every TCP server exercise.
 inline constexpr const char* listens_id = "listens";
 inline constexpr const char* listens_sentence = "the program listens on a TCP port";
+
+/// The first check of the UDP server exercise.
+inline constexpr const char* binds_sentence = "the program binds a UDP port";
+
+/// The udp-server exercise's checks (udp_checks.cpp).
+std::vector<CheckSpec> udp_server_checks();
 
 /// ASCII letters upper-cased, every other byte unchanged.
 std::string ascii_upper(std::string text);

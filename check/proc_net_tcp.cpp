@@ -77,6 +77,13 @@ std::optional<TcpRow> first_listening(const std::vector<TcpRow>& tcp, const std:
   return std::nullopt;
 }
 
+std::optional<TcpRow> first_bound(const std::vector<TcpRow>& udp, const std::vector<TcpRow>& udp6) {
+  for (const auto* table : {&udp, &udp6})
+    for (const auto& row : *table)
+      if (row.local_port != 0 && row.remote_port == 0) return row;
+  return std::nullopt;
+}
+
 std::string row_endpoint(const std::string& ip, std::uint16_t port) {
   if (ip.find(':') != std::string::npos) return "[" + ip + "]:" + std::to_string(port);
   return ip + ":" + std::to_string(port);

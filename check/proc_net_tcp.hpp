@@ -27,6 +27,10 @@ std::vector<TcpRow> parse_proc_net_tcp(std::string_view text, bool v6);
 /// The first listening socket (state 10) of tcp, then of tcp6.
 std::optional<TcpRow> first_listening(const std::vector<TcpRow>& tcp, const std::vector<TcpRow>& tcp6);
 
+/// The first bound socket of /proc/net/udp, then of udp6 (their lines have
+/// the same fields as tcp's: parse them with parse_proc_net_tcp).
+std::optional<TcpRow> first_bound(const std::vector<TcpRow>& udp, const std::vector<TcpRow>& udp6);
+
 /// "127.0.0.1:8001", "[::1]:8001"
 std::string row_endpoint(const std::string& ip, std::uint16_t port);
 

@@ -69,7 +69,7 @@ int list_exercises() {
 }
 
 int list_checks(const Exercise& e) {
-  std::cout << listens_id << "  " << listens_sentence << "\n";
+  std::cout << listens_id << "  " << (e.udp ? binds_sentence : listens_sentence) << "\n";
   for (const auto& c : e.checks) std::cout << c.id << "  " << c.sentence << "\n";
   return 0;
 }
@@ -90,28 +90,33 @@ void add_output(std::vector<std::string>& evidence, const StudentRun& run) {
 
 // Waits for the program's listening socket: the first in the namespace's
 // table (ours are clients only), or the one on --port.
-CheckResult wait_listening(const Options& o, StudentRun& run, CheckContext& context) {
-  CheckResult r{listens_id, listens_sentence, Verdict::pass, {}, ""};
+CheckResult wait_listening(const Options& o, const Exercise& exercise, StudentRun& run,
+                           CheckContext& context) {
+  const char* sentence = exercise.udp ? binds_sentence : listens_sentence;
+  CheckResult r{listens_id, sentence, Verdict::pass, {}, ""};
+  const std::string table = exercise.udp ? "/proc/net/udp" : "/proc/net/tcp";
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int>(o.listen_timeout * 1000));
   while (true) {
-    auto tcp = StudentRun::tcp_table(false), tcp6 = StudentRun::tcp_table(true);
+    auto tcp = exercise.udp ? StudentRun::udp_table(false) : StudentRun::tcp_table(false);
+    auto tcp6 = exercise.udp ? StudentRun::udp_table(true) : StudentRun::tcp_table(true);
     if (o.port != 0) {
       std::erase_if(tcp, [&](const TcpRow& row) { return row.local_port != o.port; });
       std::erase_if(tcp6, [&](const TcpRow& row) { return row.local_port != o.port; });
     }
-    if (auto row = first_listening(tcp, tcp6)) {
+    if (auto row = exercise.udp ? first_bound(tcp, tcp6) : first_listening(tcp, tcp6)) {
       const bool v6 = row->local_ip.find(':') != std::string::npos;
       context.port = row->local_port;
       context.host = row->local_ip;
       if (row->local_ip == "0.0.0.0") context.host = "127.0.0.1";
       if (row->local_ip == "::") context.host = "::1";
-      r.sentence = "the program listens on TCP " + row_endpoint(row->local_ip, row->local_port);
-      r.evidence.push_back("/proc/net/tcp" + std::string(v6 ? "6" : "") + ": " + row->line);
+      r.sentence = std::string(exercise.udp ? "the program binds UDP " : "the program listens on TCP ") +
+                   row_endpoint(row->local_ip, row->local_port);
+      r.evidence.push_back(table + (v6 ? "6" : "") + ": " + row->line);
       return r;
     }
     if (auto status = run.exit_status()) {
       r.verdict = Verdict::fail;
-      r.sentence = "the program listens on a TCP port: it ended first";
+      r.sentence = std::string(sentence) + ": it ended first";
       r.evidence.push_back("the program ended with exit status " + std::to_string(*status) +
                            " without listening");
       add_output(r.evidence, run);
@@ -124,8 +129,10 @@ CheckResult wait_listening(const Options& o, StudentRun& run, CheckContext& cont
       r.verdict = Verdict::fail;
       r.sentence =
           "the program listens on a TCP port: none after " + CLI::detail::to_string(o.listen_timeout) + " s";
-      r.evidence.push_back(o.port ? "nothing listens on port " + std::to_string(o.port)
-                                  : "no listening socket in the program's network namespace");
+      r.evidence.push_back(o.port
+                               ? "no socket of the program's on port " + std::to_string(o.port)
+                               : std::string(exercise.udp ? "no bound UDP socket" : "no listening socket") +
+                                     " in the program's network namespace");
       r.evidence.push_back("the program was still running: it was ended");
       add_output(r.evidence, run);
       r.hint = "notes/concurrent-tcp-server.md: net.Listen comes first, before any read of stdin or a file";
@@ -153,7 +160,7 @@ int grade(const Options& o, const Exercise& exercise) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(static_cast<int>(o.timeout * 1000));
   CheckContext context;
   context.run = run.value().get();
-  const CheckResult listening = wait_listening(o, *run.value(), context);
+  const CheckResult listening = wait_listening(o, exercise, *run.value(), context);
   printer.print(listening);  // every other check needs it
   for (const auto& check : exercise.checks) {
     if (!o.only.empty() && o.only != check.id) continue;

@@ -163,6 +163,10 @@ std::vector<TcpRow> StudentRun::tcp_table(bool v6) {
   return parse_proc_net_tcp(read_file(v6 ? "/proc/net/tcp6" : "/proc/net/tcp"), v6);
 }
 
+std::vector<TcpRow> StudentRun::udp_table(bool v6) {
+  return parse_proc_net_tcp(read_file(v6 ? "/proc/net/udp6" : "/proc/net/udp"), v6);
+}
+
 void StudentRun::end() {
   if (ended_) return;
   ended_ = true;

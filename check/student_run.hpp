@@ -39,6 +39,8 @@ class StudentRun {
   std::string output(std::size_t max) const;
   /// The namespace's TCP socket table now (tcp, then tcp6).
   static std::vector<TcpRow> tcp_table(bool v6);
+  /// Its UDP socket table now (udp, then udp6).
+  static std::vector<TcpRow> udp_table(bool v6);
 
   /// Ends the program now (idempotent).
   void end();

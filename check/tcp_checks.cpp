@@ -262,6 +262,8 @@ const std::vector<Exercise>& exercises() {
        "notes/concurrent-tcp-server.md", server_checks(same, false)},
       {"tcp-upper", "the course's server: lines upper-cased, \"exit\" closes the connection",
        "notes/concurrent-tcp-server.md", server_checks(ascii_upper, true)},
+      {"udp-server", "a UDP echo server (upper-cased or not): every client answered at its own address",
+       "notes/udp-flow.md", udp_server_checks(), true},
   };
   return all;
 }

@@ -119,3 +119,17 @@ TEST_CASE("ladder_evidence") {
     CHECK(lines[0].starts_with("ladder: +0.500s client -> server  FIN+ACK"));
   }
 }
+
+TEST_CASE("first_bound") {
+  // /proc/net/udp: a bound socket, then one of ours connected to it.
+  constexpr const char* udp_text =
+      "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref "
+      "pointer drops\n"
+      "  1: 0100007F:9C40 0100007F:1F46 01 00000000:00000000 00:00000000 00000000     0        0 7 2 0 0\n"
+      "  2: 00000000:1F46 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 8 2 0 0\n";
+  auto row = first_bound(parse_proc_net_tcp(udp_text, false), {});
+  REQUIRE(row);
+  CHECK(row->local_port == 8006);
+  CHECK(row->local_ip == "0.0.0.0");
+  CHECK_FALSE(first_bound({}, {}));
+}

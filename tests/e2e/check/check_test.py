@@ -136,12 +136,16 @@ def test_an_upper_server_whose_exit_ends_the_program_fails_exit_and_what_follows
     assert status == 1
 
 
-@pytest.mark.parametrize("exercise, program", [("tcp-server", "go-tcp-server"), ("tcp-upper", "go-tcp-upper")])
-def test_the_course_go_servers_pass(exercise, program):
+@pytest.mark.parametrize("exercise, program, args", [
+    ("tcp-server", "go-tcp-server", []),
+    ("tcp-upper", "go-tcp-upper", []),
+    ("udp-server", "go-udp-server", ["127.0.0.1:8006", "echo"]),
+])
+def test_the_course_go_servers_pass(exercise, program, args):
     path = os.path.join(st.BUILD, "notes", "go", program)
     if not os.path.exists(path):
         st.skip(f"{program} is not built (no go toolchain)")
-    status, checks, _, _ = grade(exercise, [path])
+    status, checks, _, _ = grade(exercise, [path, *args])
     assert set(verdicts(checks).values()) == {"pass"}
     assert status == 0
 
@@ -196,7 +200,37 @@ def test_a_bad_command_line_is_exit_2(args, message):
 
 def test_list_names_the_exercises_and_their_checks():
     done = subprocess.run([CHECK, "--list"], stdout=subprocess.PIPE, timeout=TIMEOUT)
-    assert [line.split("  ")[0] for line in done.stdout.decode().splitlines()] == ["tcp-server", "tcp-upper"]
+    assert [line.split("  ")[0] for line in done.stdout.decode().splitlines()] == ["tcp-server", "tcp-upper", "udp-server"]
     assert "(notes/concurrent-tcp-server.md)" in done.stdout.decode()
     done = subprocess.run([CHECK, "tcp-server", "--list"], stdout=subprocess.PIPE, timeout=TIMEOUT)
     assert [line.split("  ")[0] for line in done.stdout.decode().splitlines()] == ECHO_CHECKS
+
+
+UDP_CHECKS = ["listens", "reply", "clients"]
+
+
+@pytest.mark.parametrize("command", [["udp-server"], ["udp-server", "--upper"]])
+def test_socklab_udp_server_passes_udp_server(command):
+    status, checks, _, _ = grade("udp-server", [st.binary(command[0]), *command[1:]])
+    assert verdicts(checks) == {c: "pass" for c in UDP_CHECKS}
+    assert checks["listens"]["sentence"] == "the program binds UDP 0.0.0.0:8006"
+    assert checks["listens"]["evidence"][0].startswith("/proc/net/udp: ")
+    assert status == 0
+
+
+def test_a_udp_server_sending_its_whole_buffer_fails_reply_only():
+    status, checks, _, _ = grade("udp-server", student("udp_whole_buffer.py"))
+    assert verdicts(checks) == {"listens": "pass", "reply": "fail", "clients": "pass"}
+    assert checks["reply"]["evidence"][0] == "one datagram of 21 bytes sent, the reply has 1024"
+    assert "WriteToUDP(buf[:n], addr)" in checks["reply"]["hint"]
+    assert status == 1
+
+
+def test_a_udp_server_answering_the_first_client_fails_clients_only():
+    status, checks, _, _ = grade("udp-server", student("udp_first_client.py"))
+    assert verdicts(checks) == {"listens": "pass", "reply": "pass", "clients": "fail"}
+    evidence = checks["clients"]["evidence"]
+    # Its first client was the reply check's, gone since: every reply goes there.
+    assert [e.split(", got ")[1] for e in evidence] == ["nothing", "nothing", "nothing"]
+    assert evidence[1].startswith("client B (port ")
+    assert status == 1
