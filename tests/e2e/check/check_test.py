@@ -234,3 +234,20 @@ def test_a_udp_server_answering_the_first_client_fails_clients_only():
     assert [e.split(", got ")[1] for e in evidence] == ["nothing", "nothing", "nothing"]
     assert evidence[1].startswith("client B (port ")
     assert status == 1
+
+
+def test_port_picks_the_socket_to_grade():
+    status, checks, _, _ = grade("tcp-server", [st.binary("tcp-server"), "-l", "127.0.0.1:9001"],
+                                 "--port", "9001", "--only", "echo")
+    assert verdicts(checks) == {"listens": "pass", "echo": "pass"}
+    assert status == 0
+    status, checks, _, seconds = grade("tcp-server", [st.binary("tcp-server"), "-l", "127.0.0.1:9001"],
+                                       "--port", "9002", "--listen-timeout", "1")
+    assert checks["listens"]["evidence"][0] == "no socket of the program's on port 9002"
+    assert status == 1
+
+
+def test_no_colour_on_a_pipe():
+    done = subprocess.run([CHECK, "tcp-server", "--only", "echo", "--", st.binary("tcp-server")],
+                          stdout=subprocess.PIPE, timeout=TIMEOUT)
+    assert b"\033[" not in done.stdout
