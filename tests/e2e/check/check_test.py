@@ -251,3 +251,21 @@ def test_no_colour_on_a_pipe():
     done = subprocess.run([CHECK, "tcp-server", "--only", "echo", "--", st.binary("tcp-server")],
                           stdout=subprocess.PIPE, timeout=TIMEOUT)
     assert b"\033[" not in done.stdout
+
+
+def test_verbose_shows_the_evidence_of_a_pass():
+    done = subprocess.run([CHECK, "tcp-server", "--verbose", "--only", "echo", "--", st.binary("tcp-server")],
+                          stdout=subprocess.PIPE, timeout=TIMEOUT)
+    lines = done.stdout.decode().splitlines()
+    assert lines[0] == "PASS  listens  the program listens on TCP 0.0.0.0:8001"
+    assert lines[1].startswith("      /proc/net/tcp: ")
+    assert lines[2:4] == ["PASS  echo  the bytes sent come back exactly", "      sent 26 bytes, got 26 back"]
+
+
+def test_help_and_version_are_exit_0():
+    done = subprocess.run([CHECK, "--help"], stdout=subprocess.PIPE, timeout=TIMEOUT)
+    assert b"Grades your own program at the wire" in done.stdout
+    assert done.returncode == 0
+    done = subprocess.run([CHECK, "--version"], stdout=subprocess.PIPE, timeout=TIMEOUT)
+    assert done.stdout.decode().startswith("socklab-check (socklab) ")
+    assert done.returncode == 0
