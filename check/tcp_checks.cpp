@@ -3,6 +3,7 @@
 // the program, and what came back, the socket table and the ladder as
 // evidence.
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "check/exercises.hpp"
@@ -24,6 +25,7 @@ bool answered(const Probe::Read& got, const std::string& expected) { return got.
 constexpr int connect_ms = 2000;
 constexpr int answer_ms = 2000;
 constexpr int extra_ms = 300;  // how long we wait for bytes beyond the expected ones
+constexpr int short_connections = 200;
 
 CheckResult result(const CheckContext&, const std::string& id, const std::string& sentence) {
   return CheckResult{id, sentence, Verdict::pass, {}, ""};
@@ -174,6 +176,50 @@ CheckResult reset_check(const CheckContext& c, Transform t) {
   return r;
 }
 
+// Many short connections, one after the other: each one the program ends
+// must leave nothing of it in the socket table (no fd kept, no CLOSE_WAIT).
+CheckResult short_connections_check(const CheckContext& c, Transform t) {
+  CheckResult r =
+      result(c, "short-connections",
+             std::to_string(short_connections) + " short connections in a row leave no socket behind");
+  const std::string hint =
+      "notes/tcp-teardown.md: close every connection once its client is done (defer conn.Close() at the top "
+      "of the handler); each one kept is an fd, and a socket in CLOSE_WAIT";
+  const std::string message = "SHORT\n";
+  std::set<std::uint16_t> ports;  // our side of each connection
+  for (int i = 0; i < short_connections; ++i) {
+    auto probe = Probe::connect(c.host, c.port, connect_ms);
+    if (!probe) return failed(r, {"connection " + std::to_string(i + 1) + ": " + probe.error()}, hint);
+    ports.insert(probe.value().local_port());
+    if (auto sent = probe.value().send(message, answer_ms); !sent)
+      return failed(r, {"connection " + std::to_string(i + 1) + ": " + sent.error()}, hint);
+    if (!answered(probe.value().read(message.size(), answer_ms, 0), t(message)))
+      return failed(r, {"connection " + std::to_string(i + 1) + " was not answered"}, hint);
+  }
+  // Our close is the first FIN; a program that closes too leaves its side in
+  // LAST_ACK for one round trip, then nothing.
+  std::vector<TcpRow> kept;
+  for (int wait = 0; wait < 20; ++wait) {
+    kept.clear();
+    for (bool v6 : {false, true})
+      for (const TcpRow& row : StudentRun::tcp_table(v6))
+        if (row.local_port == c.port && ports.contains(row.remote_port)) kept.push_back(row);
+    if (kept.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (kept.empty()) {
+    r.evidence.push_back("all " + std::to_string(short_connections) +
+                         " were answered and closed; none is left in the socket table");
+    return r;
+  }
+  std::vector<std::string> evidence = {
+      std::to_string(kept.size()) + " of the " + std::to_string(short_connections) +
+      " connections are still in the program's socket table, 1 s after the last"};
+  for (std::size_t i = 0; i < kept.size() && i < 3; ++i)
+    evidence.push_back("socket table: " + row_text(kept[i]));
+  return failed(r, evidence, hint);
+}
+
 // tcp-upper: "exit" closes that connection, and the others go on.
 CheckResult exit_check(const CheckContext& c) {
   CheckResult r = result(c, "exit", "a line \"exit\" ends only that connection");
@@ -242,6 +288,9 @@ std::vector<CheckSpec> server_checks(Transform t, bool upper) {
   checks.push_back({"half-close", "after the client half-closes, the program closes too (within 2 s)",
                     connect_ms + 2 * answer_ms,
                     [t](const CheckContext& c) { return half_close_check(c, t); }});
+  checks.push_back({"short-connections",
+                    std::to_string(short_connections) + " short connections in a row leave no socket behind",
+                    15000, [t](const CheckContext& c) { return short_connections_check(c, t); }});
   checks.push_back({"reset", "a client that resets does not end the program",
                     2 * connect_ms + 2 * answer_ms + 300,
                     [t](const CheckContext& c) { return reset_check(c, t); }});

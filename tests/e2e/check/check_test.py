@@ -18,8 +18,8 @@ STUDENTS = os.path.join(HERE, "students")
 CHECK = os.path.join(st.BUILD, "check", "socklab-check")
 TIMEOUT = 60 * float(os.environ.get("SOCKLAB_TIMEOUT_SCALE", "1"))
 
-ECHO_CHECKS = ["listens", "echo", "large", "concurrent", "half-close", "reset"]
-UPPER_CHECKS = ["listens", "upper", "exit", "concurrent", "half-close", "reset"]
+ECHO_CHECKS = ["listens", "echo", "large", "concurrent", "half-close", "short-connections", "reset"]
+UPPER_CHECKS = ["listens", "upper", "exit", "concurrent", "half-close", "short-connections", "reset"]
 
 
 def grade(exercise, command, *options):
@@ -60,7 +60,7 @@ def test_socklab_echo_server_passes_every_check():
     assert verdicts(checks) == {c: "pass" for c in ECHO_CHECKS}
     assert checks["listens"]["evidence"][0].startswith("/proc/net/tcp: ")
     assert "0.0.0.0:8001" in checks["listens"]["sentence"]
-    assert summary == {"summary": True, "exercise": "tcp-server", "score": "6/6", "pass": 6, "fail": 0,
+    assert summary == {"summary": True, "exercise": "tcp-server", "score": "7/7", "pass": 7, "fail": 0,
                        "warn": 0}
     assert status == 0
 
@@ -98,7 +98,11 @@ def test_a_serial_server_fails_concurrent_only():
 def test_a_server_that_never_closes_fails_half_close_with_close_wait():
     status, checks, _, _ = grade("tcp-server", student("close_wait_echo.py"))
     failed = {c for c, v in verdicts(checks).items() if v != "pass"}
-    assert failed == {"half-close"}
+    # Every connection it served stays: the short connections' check sees them too.
+    assert failed == {"half-close", "short-connections"}
+    assert checks["short-connections"]["evidence"][0] == ("200 of the 200 connections are still in the program's "
+                                                          "socket table, 1 s after the last")
+    assert checks["short-connections"]["evidence"][1].endswith(" CLOSE_WAIT recv-q 0 send-q 0")
     evidence = checks["half-close"]["evidence"]
     assert evidence[0] == "no FIN from the program 2 s after the client's FIN"
     assert evidence[1].endswith(" CLOSE_WAIT recv-q 0 send-q 0")
@@ -129,7 +133,7 @@ def test_a_server_writing_its_whole_buffer_fails_the_byte_checks(tmp_path):
 def test_an_upper_server_whose_exit_ends_the_program_fails_exit_and_what_follows():
     status, checks, _, _ = grade("tcp-upper", student("exit_ends_program.py"))
     assert verdicts(checks) == {"listens": "pass", "upper": "pass", "exit": "fail", "concurrent": "fail",
-                                "half-close": "fail", "reset": "fail"}
+                                "half-close": "fail", "short-connections": "fail", "reset": "fail"}
     assert "the program ended (exit status 0)" in checks["exit"]["evidence"]
     # The checks after it say why they could not run.
     assert checks["reset"]["evidence"] == ["not run: the program ended (exit status 0)"]
@@ -158,7 +162,7 @@ def test_a_program_that_exits_at_once_is_reported_with_its_status_and_output():
     assert {c: o["verdict"] for c, o in checks.items() if c != "listens"} == {c: "warn" for c in ECHO_CHECKS[1:]}
     assert all(o["evidence"] == ["not run: the program does not listen"]
                for c, o in checks.items() if c != "listens")
-    assert (summary["pass"], summary["fail"], summary["warn"]) == (0, 1, 5)
+    assert (summary["pass"], summary["fail"], summary["warn"]) == (0, 1, 6)
     assert status == 1
 
 
