@@ -38,7 +38,7 @@ class Probe {
   /// close() with SO_LINGER 0: an RST instead of a FIN.
   void reset();
 
-  /// Our own address, "127.0.0.1:45678", and port.
+  /// Our own port (the client side of the connection in the socket table).
   std::uint16_t local_port() const;
   int fd() const { return fd_; }
 
@@ -47,7 +47,7 @@ class Probe {
   int fd_;
 };
 
-/// "sent 15 bytes, got 1024 back; first difference at byte 15: sent nothing, got 0x00"
+/// "expected 26 bytes, got 1024; first difference at byte 26: expected nothing, got 0x00"
 /// or "" when equal. Names the first byte that differs and both lengths.
 std::string bytes_difference(const std::string& sent_expected, const std::string& got);
 
