@@ -26,14 +26,14 @@ def names():
 def test_the_command_lists_every_built_program():
     listed = names()
     assert listed == ["tcp-server", "tcp-client", "udp-server", "udp-client", "udp-relay", "sendfile", "recvfile",
-                      "tcpstate"]
+                      "tcpstate", "check"]
 
 
-@pytest.mark.parametrize("name", ["tcp-server", "udp-relay", "sendfile", "tcpstate"])
+@pytest.mark.parametrize("name", ["tcp-server", "udp-relay", "sendfile", "tcpstate", "check"])
 def test_checkout_command_runs_a_program_by_its_name(name):
     done = run([SCRIPT, name, "--version"])
     assert done.returncode == 0, done.stderr
-    assert done.stdout.decode().startswith(name), done.stdout
+    assert re.match(f"(socklab-)?{name}", done.stdout.decode()), done.stdout
     assert meson_version() in done.stdout.decode()
 
 
