@@ -21,8 +21,9 @@ import lessons  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 # The course's order: the TCP topics, then TCP against UDP, the UDP server and
 # client, command-line arguments, file transfer.
-COURSE_ORDER = ["tcp-handshake", "tcp-teardown", "sliding-window", "tcp-states", "concurrent-tcp-server",
-                "tcp-vs-udp", "udp-flow", "command-line-arguments", "file-transfer"]
+COURSE_ORDER = ["tcp-handshake", "tcp-teardown", "linger-fin-timeout", "sliding-window", "tcp-states",
+                "concurrent-tcp-server", "accept-queue", "broken-connections", "dual-stack",
+                "tcp-vs-udp", "udp-flow", "command-line-arguments", "byte-order-framing", "file-transfer"]
 NOT_LESSONS = {"README.md", "TEACHING.md", "file-transfer-protocol.md"}
 BEGIN = "<!-- BEGIN exercise table: made by tests/notes/teaching_table.py --write; do not edit by hand -->"
 END = "<!-- END exercise table -->"
