@@ -107,8 +107,9 @@ std::uint64_t resume_offset(std::uint64_t part_size, std::uint64_t size) {
   return part_size > size ? 0 : part_size;
 }
 
-std::string part_name(std::string_view name, std::uint64_t size) {
-  std::string part = "." + std::string(name) + "." + std::to_string(size) + ".part";
+std::string part_name(std::string_view name, std::optional<std::uint64_t> size) {
+  const std::string tag = size ? std::to_string(*size) : "classic";
+  std::string part = "." + std::string(name) + "." + tag + ".part";
   if (part.size() <= 255) return part;
   // A long name leaves no room for the additions (a file name is at most
   // 255 bytes): use the name's 64-bit FNV-1a hash instead, still the same
@@ -117,7 +118,7 @@ std::string part_name(std::string_view name, std::uint64_t size) {
   for (unsigned char c : name) h = (h ^ c) * 1099511628211ULL;
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return "." + std::string(hex) + "." + std::to_string(size) + ".part";
+  return "." + std::string(hex) + "." + tag + ".part";
 }
 
 namespace {

@@ -43,10 +43,11 @@ std::optional<std::string> check_space(std::uint64_t needed, std::uint64_t avail
 std::uint64_t resume_offset(std::uint64_t part_size, std::uint64_t size);
 
 /// The hidden file that holds a transfer in progress: ".NAME.SIZE.part"
-/// (".HASH.SIZE.part" when that would be longer than 255 bytes).
-/// The size is in the name so a resumed transfer only continues a part of
-/// the same announced size.
-std::string part_name(std::string_view name, std::uint64_t size);
+/// (".HASH.SIZE.part" when that would be longer than 255 bytes). The size
+/// is in the name so a resumed transfer only continues a part of the same
+/// announced size; a classic transfer announces none (nullopt), and its
+/// part is ".NAME.classic.part".
+std::string part_name(std::string_view name, std::optional<std::uint64_t> size);
 
 /// An address range like 10.0.0.0/8, 127.0.0.1 or ::1/128.
 struct Cidr {
