@@ -47,8 +47,8 @@ void flush(Session& s) {
       r->verdict = {false, sync_error};
       continue;
     }
-    if (auto refused = r->part->rename_into_place(r->leaf, overwrite)) {
-      r->verdict = {false, *refused};
+    if (auto renamed = r->part->rename_into_place(r->leaf, overwrite); !renamed) {
+      r->verdict = {false, renamed.error()};
       continue;
     }
     directories.emplace(split_path(r->path).first, r->part->dir_fd());

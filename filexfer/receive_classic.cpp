@@ -33,7 +33,7 @@ Result<ClassicFile> admit(Session& s, const std::string& name, bool over_limit, 
   const ReceiveOptions& options = s.receiver.options();
   if (!allowed_peer) return not_allowed(s.peer);
   if (over_limit) return over_max_transfers(options.max_transfers);
-  if (auto bad = check_name(name)) return Failure{*bad};
+  if (auto safe = check_name(name); !safe) return Failure{safe.error()};
   const std::string part_text = part_name(name, std::nullopt);
   ClassicFile file;
   auto claim = claim_part(s, part_text);
@@ -42,7 +42,8 @@ Result<ClassicFile> admit(Session& s, const std::string& name, bool over_limit, 
   const auto target = check_target(s.receiver.dir_fd(), name, name, std::nullopt, options.overwrite);
   if (!target) return Failure{target.error()};
   auto part = std::make_unique<PartFile>(s.receiver.dir_fd(), part_text);
-  if (auto refused = part->open(true)) return Failure{*refused};  // not ours: another process holds it
+  if (auto opened = part->open(true); !opened)
+    return Failure{opened.error()};  // not ours: another process holds it
   part->remove();
   file.part = std::move(part);
   return file;
@@ -99,9 +100,9 @@ bool receive_classic(Session& s, bool over_limit, bool allowed_peer) {
               file_calls::copy_in, story::peer_fin);
   FileReport report{FileReport::Kind::received, s.peer, name, size, digest, {}, 0, true};
   if (!part.sync_data()) throw StepError("fsync " + name, std::strerror(errno));
-  if (auto refused = part.rename_into_place(name, options.overwrite)) {
+  if (auto renamed = part.rename_into_place(name, options.overwrite); !renamed) {
     report.kind = FileReport::Kind::rejected;
-    report.reason = *refused;
+    report.reason = renamed.error();
   }
   ::fsync(s.receiver.dir_fd());
   s.receiver.reporter().file(report);

@@ -82,7 +82,7 @@ std::vector<std::variant<FileHeader, Directory>> read_offers(Session& s) {
 void receive_directory(Session& s, const Directory& d, bool over_limit) {
   const auto made = [&]() -> Result<void> {
     if (over_limit) return over_max_transfers(s.receiver.options().max_transfers);
-    if (auto bad = check_path(d.path)) return Failure{*bad};
+    if (auto safe = check_path(d.path); !safe) return safe;
     if (auto dir = s.beneath.directory(d.path, true); !dir) return Failure{dir.error()};
     return {};
   }();
@@ -104,8 +104,8 @@ void receive_directory(Session& s, const Directory& d, bool over_limit) {
 Result<void> open_part(Session& s, const FileHeader& h, int dir_fd, const std::string& part_text,
                        ReceivedFile& r) {
   r.part = std::make_unique<PartFile>(dir_fd, part_text);
-  if (auto refused = r.part->open(false, h.size >= direct_from))
-    return Failure{*refused};  // what it holds stays
+  if (auto opened = r.part->open(false, h.size >= direct_from); !opened)
+    return opened;  // what it holds stays
   DropEmptyOnError drop_empty{r.part.get()};
   s.buffer.allocate(chunk_size);
   r.resumed_from = resume_offset(r.part->size(), h.size);
@@ -114,10 +114,10 @@ Result<void> open_part(Session& s, const FileHeader& h, int dir_fd, const std::s
   // promised, rather than fill the disk and fail later.
   struct statvfs fs {};
   if (::fstatvfs(r.part->fd(), &fs) == 0) {
-    if (auto full =
-            check_space(h.size - r.resumed_from + s.promised, std::uint64_t{fs.f_bavail} * fs.f_frsize)) {
+    auto fits = check_space(h.size - r.resumed_from + s.promised, std::uint64_t{fs.f_bavail} * fs.f_frsize);
+    if (!fits) {
       r.part->remove_if_empty();
-      return Failure{*full};
+      return fits;
     }
   }
   hash_file(r.hash, r.part->fd(), r.resumed_from, s.buffer.span(), r.part->name(), &s.taken_over);
@@ -130,7 +130,7 @@ Result<void> open_part(Session& s, const FileHeader& h, int dir_fd, const std::s
 Result<std::optional<Sha256>> admit(Session& s, const FileHeader& h, bool over_limit, ReceivedFile& r) {
   const ReceiveOptions& options = s.receiver.options();
   if (over_limit) return over_max_transfers(options.max_transfers);
-  if (auto bad = check_path(h.name)) return Failure{*bad};
+  if (auto safe = check_path(h.name); !safe) return Failure{safe.error()};
   if (options.max_size && h.size > options.max_size) {
     return Failure{"size: " + std::to_string(h.size) + " bytes is over --max-size " +
                    std::to_string(options.max_size)};

@@ -15,7 +15,7 @@ void report_refusal(Session& s, const std::string& path, const std::string& reas
   FileReport r;
   r.kind = FileReport::Kind::refused;
   r.peer = s.peer;
-  const bool safe = classic ? !check_name(path) : !check_path(path);
+  const bool safe = classic ? check_name(path).ok() : check_path(path).ok();
   r.path = safe ? path : std::string();
   r.reason = reason;
   r.classic = classic;
