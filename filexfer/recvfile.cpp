@@ -47,10 +47,26 @@ struct Options {
   ReceiveOptions receive;
   bool once = false;
   bool json = false;
-  std::vector<std::string> allow_text;
+  std::vector<Cidr> allow;  ///< --allow, parsed once here; empty: everyone
   Family family = Family::any;
   CommonFlags common;
 };
+
+// --allow CIDR (repeatable), each parsed once into a Cidr; a bad one is a
+// usage error ("recvfile: --allow 10.0.0.0/40: prefix '40' is not 0-32").
+void add_allow_option(CLI::App& app, std::vector<Cidr>& allow) {
+  app.add_option_function<std::vector<std::string>>(
+         "--allow",
+         [&allow](const std::vector<std::string>& texts) {
+           for (const auto& text : texts) {
+             auto cidr = parse_cidr(text);
+             if (!cidr) throw CLI::ValidationError("--allow " + text, cidr.error());
+             allow.push_back(*cidr);
+           }
+         },
+         "accept only senders in this CIDR (repeatable), e.g. 10.0.0.0/8")
+      ->type_name("CIDR");
+}
 
 // [3] accept: the next connection and its address, or -1 once `stop` is
 // readable (SIGINT/SIGTERM).
@@ -120,8 +136,6 @@ int run(const Options& options) {
   const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly
   const int dir_fd = ::open(options.receive.dir_text.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.receive.dir_text, std::strerror(errno));
-  std::vector<Cidr> allow;
-  for (const auto& text : options.allow_text) allow.push_back(*parse_cidr(text));
   const Tracer tracer(options.common.trace, std::cerr);
   Printer printer({options.receive.dir_text, options.json, options.common.quiet});
   Receiver receiver(options.receive, dir_fd, tracer, printer);
@@ -143,7 +157,7 @@ int run(const Options& options) {
     const int fd = accept_next(acceptor.native_handle(), stop.fd(), peer_ep);
     if (fd < 0) break;  // SIGINT/SIGTERM
     const std::string peer = to_string(peer_ep);
-    const bool allowed_peer = allowed(allow, peer_ep.address());
+    const bool allowed_peer = allowed(options.allow, peer_ep.address());
     tracer.step(3, "accept", peer, calls::accept, story::accepted);
     printer.log("open " + peer);
     if (options.once) {
@@ -186,12 +200,7 @@ int main(int argc, char** argv) {
                  "connections served at once; more are refused")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
-  app.add_option("--allow", options.allow_text,
-                 "accept only senders in this CIDR (repeatable), e.g. 10.0.0.0/8")
-      ->check([](const std::string& text) {
-        auto c = parse_cidr(text);
-        return c ? std::string() : "--allow " + text + ": " + c.error();
-      });
+  add_allow_option(app, options.allow);
   app.add_flag("--overwrite", options.receive.overwrite, "replace a file that already exists");
   app.add_flag("--json", options.json,
                "one JSON object per file and per connection on stdout; the log on stderr");
