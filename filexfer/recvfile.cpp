@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -133,7 +132,7 @@ int serve_once(Receiver& receiver, int fd, const std::string& peer, bool allowed
 }
 
 int run(const Options& options) {
-  const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly
+  const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly; SIGPIPE is ignored
   const int dir_fd = ::open(options.receive.dir_text.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.receive.dir_text, std::strerror(errno));
   const Tracer tracer(options.common.trace, std::cerr);
@@ -146,7 +145,6 @@ int run(const Options& options) {
   announce_listening(to_string(acceptor.local_endpoint()));
   printer.log("receiving into " + options.receive.dir_text + (options.once ? " (one connection)" : ""));
 
-  std::signal(SIGPIPE, SIG_IGN);
   raise_open_file_limit();  // a descriptor per connection, two per transfer
 
   int status = 0;

@@ -46,6 +46,8 @@ TEST_CASE("check_name") {
   }
   SUBCASE("names the part file after the name and size") {
     CHECK(part_name("a.txt", 42) == ".a.txt.42.part");
+    CHECK(part_name("a.txt", std::nullopt) == ".a.txt.classic.part");  // the classic protocol: no size
+    CHECK(part_name(std::string(250, 'x'), std::nullopt).size() <= 255);
   }
   SUBCASE("keeps the part name of a long name within 255 bytes, the same each time") {
     const std::string long_name(255, 'x');
