@@ -19,6 +19,7 @@ namespace socklab::filexfer {
 std::string base_name(const std::string& path) {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (p == "/") return p;  // the root has no last component
   const auto slash = p.rfind('/');
   return slash == std::string::npos ? p : p.substr(slash + 1);
 }
