@@ -1,8 +1,9 @@
-// The state of one connection of recvfile, shared by the rooms that serve
-// it: the verified protocol (receive_verified.cpp), the classic one
-// (receive_classic.cpp), and the parts both use: claims (part_claim.hpp),
-// the final name (target.hpp), refusals (refusals.hpp), the batched commit
-// (commit.hpp). Internal to filexfer: recvfile sees only receive_session.hpp.
+// The state of one connection of recvfile, shared by the files that serve
+// it: the verified protocol (receive_verified.cpp, its bytes in
+// content.hpp), the classic one (receive_classic.cpp), and the parts both
+// use: claims (part_claim.hpp), the final name (target.hpp), refusals
+// (refusals.hpp), the batched commit (commit.hpp). Internal to filexfer:
+// recvfile sees only receive_session.hpp.
 #pragma once
 
 #include <atomic>

@@ -44,9 +44,10 @@ Answer VerifiedSender::read_answer() {
 }
 
 std::optional<std::uint64_t> VerifiedSender::take_answer(const Source& s, const Answer& answer) {
-  const std::string refused_by = "refused by " + peer_ + ": ";
+  const auto refused_by = [&] { return "refused by " + peer_ + ": "; };  // built only for a refusal
   if (s.directory) {
-    run_.done(s, answer.accepted ? Outcome{} : Outcome{SendVerdict::refused, {}, refused_by + answer.reason});
+    run_.done(s,
+              answer.accepted ? Outcome{} : Outcome{SendVerdict::refused, {}, refused_by() + answer.reason});
     return std::nullopt;
   }
   if (answer.have) {
@@ -57,13 +58,13 @@ std::optional<std::uint64_t> VerifiedSender::take_answer(const Source& s, const 
       run_.done(s, {SendVerdict::skipped, mine});
     } else {
       run_.done(s, {SendVerdict::refused, mine,
-                    refused_by + "exists: " + s.name + " is already there (--overwrite replaces it)"});
+                    refused_by() + "exists: " + s.name + " is already there (--overwrite replaces it)"});
     }
     return std::nullopt;
   }
   if (!answer.accepted) {
     tracer_.step(5, "read answer", "refused: " + answer.reason, calls::read);
-    run_.done(s, {SendVerdict::refused, {}, refused_by + answer.reason});
+    run_.done(s, {SendVerdict::refused, {}, refused_by() + answer.reason});
     return std::nullopt;
   }
   if (answer.offset > s.size) throw StepError("read answer", "the receiver asked to resume beyond the end");
