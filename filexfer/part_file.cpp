@@ -36,23 +36,24 @@ PartFile::~PartFile() {
   ::close(dir_fd_);
 }
 
-std::optional<std::string> PartFile::open(bool truncate, bool direct) {
+Result<void> PartFile::open(bool truncate, bool direct) {
   fd_ = ::openat(dir_fd_, name_.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0),
                  0644);
   if (fd_ < 0) {
-    if (errno == ELOOP) return "name: a symlink sits where the part file goes";
+    if (errno == ELOOP) return Failure{"name: a symlink sits where the part file goes"};
     throw StepError("create " + name_, std::strerror(errno));
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd_);
     fd_ = -1;
-    return "busy: another process is receiving the same file";
+    return Failure{"busy: another process is receiving the same file"};
   }
   struct stat st {};
-  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) return "name: the part file is not a regular file";
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode))
+    return Failure{"name: the part file is not a regular file"};
   at_ = static_cast<std::uint64_t>(st.st_size);
   direct_ = direct;
-  return std::nullopt;
+  return {};
 }
 
 std::uint64_t PartFile::size() const {
@@ -149,15 +150,15 @@ bool PartFile::sync_data() {
   return true;
 }
 
-std::optional<std::string> PartFile::rename_into_place(const std::string& final_name, bool overwrite) {
+Result<void> PartFile::rename_into_place(const std::string& final_name, bool overwrite) {
   const unsigned flags = overwrite ? 0 : RENAME_NOREPLACE;
   if (::renameat2(dir_fd_, name_.c_str(), dir_fd_, final_name.c_str(), flags) != 0) {
     remove_ = true;
-    if (errno == EEXIST) return "exists: " + final_name + " appeared while it was being received";
-    return "disk: rename " + final_name + ": " + std::strerror(errno);
+    if (errno == EEXIST) return Failure{"exists: " + final_name + " appeared while it was being received"};
+    return Failure{"disk: rename " + final_name + ": " + std::strerror(errno)};
   }
   remove_ = false;  // it has its final name now
-  return std::nullopt;
+  return {};
 }
 
 PartWriter::PartWriter(std::size_t buffers, std::size_t size) : buffers_(buffers) {

@@ -18,6 +18,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/result.hpp"
+
 namespace socklab::filexfer {
 
 /// What O_DIRECT asks of a write: its buffer's address, its offset in the
@@ -58,7 +60,7 @@ class PartFile {
   /// receiving the same file cannot write it too. `direct`: aligned appends
   /// go to the disk with O_DIRECT (see append). The error is a refusal
   /// ("name: ...", "busy: ..."); a failing system call throws StepError.
-  std::optional<std::string> open(bool truncate, bool direct = false);
+  Result<void> open(bool truncate, bool direct = false);
   std::uint64_t size() const;
   int fd() const { return fd_; }
   /// Where the next append goes: the bytes the part holds.
@@ -84,9 +86,9 @@ class PartFile {
   std::uint64_t flushed() const { return flushed_; }
   /// The one rename into place: the part becomes `final_name` in the same
   /// directory, never replacing an existing file unless `overwrite`.
-  /// Returns the refusal ("exists: ..." or "disk: ..."); afterwards the part
+  /// The error is the refusal ("exists: ..." or "disk: ..."); afterwards the part
   /// is no longer removed. The caller fsyncs the directory.
-  std::optional<std::string> rename_into_place(const std::string& final_name, bool overwrite);
+  Result<void> rename_into_place(const std::string& final_name, bool overwrite);
   /// Removed when closed.
   void remove() { remove_ = true; }
   /// Removed when closed if it holds no byte (not worth keeping for a resume).

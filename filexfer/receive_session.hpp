@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.hpp"
 #include "common/trace.hpp"
 #include "filexfer/protocol.hpp"
 
@@ -84,8 +85,8 @@ class Receiver {
   /// holds it already is stopped (its socket shut down: a newer transfer of
   /// the same file means the older one's sender was interrupted), and this
   /// waits until it has let go, at most the idle timeout. The error is a
-  /// refusal ("busy: ...").
-  std::optional<std::string> claim(const std::string& key, Session& session);
+  /// refusal ("busy: ..."). Claims are held through a Claim (part_claim.hpp).
+  Result<void> claim(const std::string& key, Session& session);
   void release(const std::string& key);
 
  private:

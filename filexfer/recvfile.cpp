@@ -11,21 +11,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <exception>
 #include <future>
 #include <iostream>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <set>
 #include <string>
 #include <system_error>
-#include <thread>
 #include <vector>
 
 #include <asio/io_context.hpp>
@@ -34,14 +27,14 @@
 #include "common/cli.hpp"
 #include "common/endpoint.hpp"
 #include "common/error.hpp"
-#include "common/json.hpp"
 #include "common/listen.hpp"
 #include "common/server.hpp"
 #include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "filexfer/guards.hpp"
+#include "filexfer/receive_printer.hpp"
 #include "filexfer/receive_session.hpp"
-#include "filexfer/run_progress.hpp"
+#include "filexfer/workers.hpp"
 
 namespace socklab::filexfer {
 namespace {
@@ -53,200 +46,26 @@ struct Options {
   ReceiveOptions receive;
   bool once = false;
   bool json = false;
-  std::vector<std::string> allow_text;
+  std::vector<Cidr> allow;  ///< --allow, parsed once here; empty: everyone
   Family family = Family::any;
   CommonFlags common;
 };
 
-// What recvfile prints: a line per file on stdout ("received ..."), or one
-// JSON object per file with --json; the log on stdout (stderr with --json);
-// the progress of the connection that moved last on a terminal.
-class Printer : public Reporter {
- public:
-  explicit Printer(const Options& options)
-      : options_(options), terminal_(isatty(STDERR_FILENO) && !options.common.quiet) {}
-
-  void file(const FileReport& r) override {
-    std::lock_guard lock(mutex_);
-    clear_progress();
-    const std::string where =
-        options_.receive.dir_text == "." ? r.path : options_.receive.dir_text + "/" + r.path;
-    if (options_.json) {
-      static const char* kinds[] = {"received", "rejected", "refused", "have", "directory"};
-      Json j = {{"peer", r.peer}, {"name", r.path}, {"verdict", kinds[static_cast<int>(r.kind)]}};
-      if (r.kind != FileReport::Kind::directory) j["size"] = r.size;
-      if (r.kind == FileReport::Kind::received || r.kind == FileReport::Kind::have)
-        j["sha256"] = to_hex(r.sha256);
-      if (!r.reason.empty()) j["reason"] = r.reason;
-      if (r.kind == FileReport::Kind::received) {
-        j["resumed_from"] = r.resumed_from;
-        j["path"] = where;
-        if (r.classic) j["classic"] = true;
-      }
-      std::cout << json_text(j) << std::endl;
-      return;
-    }
-    switch (r.kind) {
-      case FileReport::Kind::received:
-        std::cout << "received " << r.path << " " << r.size << " sha256=" << to_hex(r.sha256) << " -> "
-                  << where << (r.classic ? " (classic: unverified, no size or checksum was sent)" : "")
-                  << std::endl;
-        break;
-      case FileReport::Kind::have:
-        std::cout << "have " << r.path << " " << r.size << " sha256=" << to_hex(r.sha256)
-                  << " (already there)" << std::endl;
-        break;
-      case FileReport::Kind::rejected:
-        line("rejected " + r.path + " from " + r.peer + ": " + r.reason);
-        break;
-      case FileReport::Kind::refused:
-        line("refused " + (r.path.empty() ? std::string("a file") : r.path) + " from " + r.peer +
-             (r.classic ? " (classic)" : "") + ": " + r.reason);
-        break;
-      case FileReport::Kind::directory:
-        line("made directory " + where);
-        break;
-    }
-  }
-  void log(std::string_view text) override {
-    std::lock_guard lock(mutex_);
-    clear_progress();
-    line(text);
-  }
-  void progress(const std::string& peer, const std::string& path, std::uint64_t done, std::uint64_t size,
-                const Hello& hello, std::uint64_t files_done, std::uint64_t bytes_done) override {
-    std::lock_guard lock(mutex_);
-    if (!terminal_) return;
-    if (!progress_ || peer != peer_) {  // a version 1 sender announces no totals
-      if (progress_) progress_->clear();
-      progress_.emplace(std::cerr, true, hello.version >= 2 ? hello.files : files_done + 1,
-                        hello.version >= 2 ? hello.bytes : bytes_done + size - done);
-      peer_ = peer;
-    }
-    // The end of a big file is always drawn; of small ones, at most ten a second.
-    progress_->update(path, done, size, {files_done, bytes_done, bytes_done, 0, 0},
-                      done == size && size >= 1 << 20);
-  }
-  void connection(const ConnectionReport& c) override {
-    std::lock_guard lock(mutex_);
-    clear_progress();
-    peer_.clear();
-    if (c.files + c.have + c.failed == 0) return;
-    const RunTotals run{c.files, c.bytes, c.bytes, c.have, c.failed};
-    if (options_.json) {
-      const Json j = {{"summary",
-                       {{"peer", c.peer},
-                        {"files", c.files},
-                        {"bytes", c.bytes},
-                        {"have", c.have},
-                        {"failed", c.failed},
-                        {"seconds", c.seconds}}}};
-      std::cout << json_text(j) << std::endl;
-      return;
-    }
-    line("done " + c.peer + ": " + RunProgress::summary(run, c.seconds));
-  }
-
- private:
-  // A log line: stdout, or stderr when stdout carries JSON; -q silences it.
-  void line(std::string_view text) {
-    if (options_.common.quiet) return;
-    (options_.json ? std::cerr : std::cout) << text << std::endl;
-  }
-  void clear_progress() {
-    if (progress_) progress_->clear();
-  }
-  const Options& options_;
-  const bool terminal_;
-  std::mutex mutex_;
-  std::optional<RunProgress> progress_;
-  std::string peer_;  // whose transfer the progress lines show
-};
-
-// Connections beyond --max-transfers that may wait for their refusal.
-constexpr std::size_t max_waiting_connections = 512;
-
-// The threads serving connections, one each, and their sockets, so that
-// SIGTERM can wake them.
-class Workers {
- public:
-  Workers(unsigned max_transfers, Reporter& log) : max_transfers_(max_transfers), log_(log) {}
-
-  // Serves `fd` on a thread of its own. Connections over --max-transfers
-  // still get a thread to hear which guard refused them, but only so many:
-  // a flood is closed at once.
-  void start(Receiver& receiver, int fd, const std::string& peer, bool allowed_peer) {
-    bool over_limit;
-    {
-      std::lock_guard lock(mutex_);
-      over_limit = fds_.size() >= max_transfers_;
-      if (fds_.size() >= max_transfers_ + max_waiting_connections) {
-        ::close(fd);
-        log_.log("close " + peer + " (max-transfers: more than " +
-                 std::to_string(max_transfers_ + max_waiting_connections) + " connections)");
-        return;
-      }
-      fds_.insert(fd);
-    }
-    reap();
-    auto done = std::make_shared<std::atomic<bool>>(false);
-    try {
-      threads_.push_back({std::thread([this, &receiver, fd, peer, over_limit, allowed_peer, done] {
-                            // serve() owns and closes a duplicate; `fd` stays open until
-                            // it leaves fds_, so accept() cannot give its number to a new
-                            // connection while stop_all() may still shut it down.
-                            const int own = ::dup(fd);
-                            if (own >= 0) {
-                              receiver.serve(own, peer, over_limit, allowed_peer);
-                            } else {
-                              log_.log("close " + peer + " (dup: " + std::strerror(errno) + ")");
-                            }
-                            std::lock_guard lock(mutex_);
-                            fds_.erase(fd);
-                            ::close(fd);
-                            done->store(true);
-                          }),
-                          done});
-    } catch (const std::system_error& e) {  // no thread to be had: this peer waits for nobody
-      {
-        std::lock_guard lock(mutex_);
-        fds_.erase(fd);
-      }
-      ::close(fd);
-      log_.log("close " + peer + " (no thread: " + e.what() + ")");
-    }
-  }
-
-  // Wakes every transfer (a shutdown ends its blocking waits) and waits for
-  // them. A transfer cut here leaves only its hidden part file.
-  void stop_all() {
-    {
-      std::lock_guard lock(mutex_);
-      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);
-    }
-    for (auto& t : threads_) t.thread.join();
-    threads_.clear();
-  }
-
- private:
-  struct Thread {
-    std::thread thread;
-    std::shared_ptr<std::atomic<bool>> done;  // set when it has finished
-  };
-  // Joins the threads that have finished, so their stacks are freed.
-  void reap() {
-    std::erase_if(threads_, [](Thread& t) {
-      if (!t.done->load()) return false;
-      t.thread.join();
-      return true;
-    });
-  }
-  unsigned max_transfers_;
-  Reporter& log_;
-  std::mutex mutex_;
-  std::set<int> fds_;
-  std::vector<Thread> threads_;
-};
+// --allow CIDR (repeatable), each parsed once into a Cidr; a bad one is a
+// usage error ("recvfile: --allow 10.0.0.0/40: prefix '40' is not 0-32").
+void add_allow_option(CLI::App& app, std::vector<Cidr>& allow) {
+  app.add_option_function<std::vector<std::string>>(
+         "--allow",
+         [&allow](const std::vector<std::string>& texts) {
+           for (const auto& text : texts) {
+             auto cidr = parse_cidr(text);
+             if (!cidr) throw CLI::ValidationError("--allow " + text, cidr.error());
+             allow.push_back(*cidr);
+           }
+         },
+         "accept only senders in this CIDR (repeatable), e.g. 10.0.0.0/8")
+      ->type_name("CIDR");
+}
 
 // [3] accept: the next connection and its address, or -1 once `stop` is
 // readable (SIGINT/SIGTERM).
@@ -313,13 +132,11 @@ int serve_once(Receiver& receiver, int fd, const std::string& peer, bool allowed
 }
 
 int run(const Options& options) {
-  const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly
+  const StopSignals stop;  // from here on, SIGINT/SIGTERM end recvfile cleanly; SIGPIPE is ignored
   const int dir_fd = ::open(options.receive.dir_text.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) throw StepError("open --dir " + options.receive.dir_text, std::strerror(errno));
-  std::vector<Cidr> allow;
-  for (const auto& text : options.allow_text) allow.push_back(*parse_cidr(text));
   const Tracer tracer(options.common.trace, std::cerr);
-  Printer printer(options);
+  Printer printer({options.receive.dir_text, options.json, options.common.quiet});
   Receiver receiver(options.receive, dir_fd, tracer, printer);
 
   // [1] resolve, [2] listen: socket, SO_REUSEADDR, bind, listen.
@@ -328,7 +145,6 @@ int run(const Options& options) {
   announce_listening(to_string(acceptor.local_endpoint()));
   printer.log("receiving into " + options.receive.dir_text + (options.once ? " (one connection)" : ""));
 
-  std::signal(SIGPIPE, SIG_IGN);
   raise_open_file_limit();  // a descriptor per connection, two per transfer
 
   int status = 0;
@@ -339,7 +155,7 @@ int run(const Options& options) {
     const int fd = accept_next(acceptor.native_handle(), stop.fd(), peer_ep);
     if (fd < 0) break;  // SIGINT/SIGTERM
     const std::string peer = to_string(peer_ep);
-    const bool allowed_peer = allowed(allow, peer_ep.address());
+    const bool allowed_peer = allowed(options.allow, peer_ep.address());
     tracer.step(3, "accept", peer, calls::accept, story::accepted);
     printer.log("open " + peer);
     if (options.once) {
@@ -382,12 +198,7 @@ int main(int argc, char** argv) {
                  "connections served at once; more are refused")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
-  app.add_option("--allow", options.allow_text,
-                 "accept only senders in this CIDR (repeatable), e.g. 10.0.0.0/8")
-      ->check([](const std::string& text) {
-        auto c = parse_cidr(text);
-        return c ? std::string() : "--allow " + text + ": " + c.error();
-      });
+  add_allow_option(app, options.allow);
   app.add_flag("--overwrite", options.receive.overwrite, "replace a file that already exists");
   app.add_flag("--json", options.json,
                "one JSON object per file and per connection on stdout; the log on stderr");

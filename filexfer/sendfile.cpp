@@ -5,40 +5,30 @@
 // receiver's verdict, so "sent" means "arrived whole". A directory is sent
 // as its tree of files. --classic speaks the course's exact bytes.
 // Lessons: notes/file-transfer.md, notes/file-transfer-protocol.md
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <csignal>
-#include <cstring>
-#include <deque>
-#include <future>
 #include <iostream>
-#include <optional>
 #include <span>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "common/cli.hpp"
 #include "common/connect.hpp"
 #include "common/error.hpp"
-#include "common/json.hpp"
+#include "common/stop_signals.hpp"
 #include "common/trace.hpp"
 #include "filexfer/connection.hpp"
 #include "filexfer/protocol.hpp"
-#include "filexfer/run_progress.hpp"
-#include "filexfer/sha256.hpp"
+#include "filexfer/send_content.hpp"
+#include "filexfer/send_run.hpp"
 #include "filexfer/sources.hpp"
 #include "filexfer/steps.hpp"
+#include "filexfer/verified_sender.hpp"
 
 namespace socklab::filexfer {
 namespace {
 
 constexpr auto program = "sendfile";
-constexpr std::size_t chunk_size = 1 << 20;  // 1 MiB reads and writes: few system calls per GiB
 
 struct Options {
   std::vector<std::string> args;  // PATH... HOST[:PORT]
@@ -51,152 +41,6 @@ struct Options {
   Family family = Family::any;
   CommonFlags common;
 };
-
-int open_source(const Source& s) {
-  const int fd = ::open(s.path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw StepError("open " + s.path, std::strerror(errno));
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return fd;
-}
-
-// The SHA-256 of the whole file, computed while the content goes out: the
-// file is read a second time (from the page cache), on another thread, so
-// hashing is not on the sending path. Fails if the file got shorter.
-Sha256 hash_file(int fd, const Source& s) {
-  Hasher hash;
-  std::vector<char> buffer(chunk_size);
-  for (std::uint64_t at = 0; at < s.size;) {
-    const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), s.size - at));
-    const ssize_t n = ::pread(fd, buffer.data(), want, static_cast<off_t>(at));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw StepError("read " + s.path, std::strerror(errno));
-    if (n == 0) throw StepError("read " + s.path, "the file got shorter while it was being sent");
-    hash.update({buffer.data(), static_cast<std::size_t>(n)});
-    at += static_cast<std::uint64_t>(n);
-  }
-  return hash.finish();
-}
-
-// What a run has done, and how it shows it: progress lines on a terminal,
-// a line (or JSON object) per file, the summary at the end.
-class Run {
- public:
-  Run(const Options& options, const std::vector<Source>& sources)
-      : options_(options),
-        progress_(std::cerr, isatty(STDERR_FILENO) && !options.common.quiet, count(sources), bytes(sources)) {
-  }
-
-  void moving(const Source& s, std::uint64_t done, std::uint64_t from) {
-    if (&s != current_) {
-      current_ = &s;
-      ++started_;
-    }
-    RunTotals now = totals_;
-    now.files = started_ - 1;  // the line says "file N of M" for the one moving now
-    now.bytes += done;
-    now.moved += done - from;
-    // The end of a big file is always drawn; of small ones, at most ten a second.
-    progress_.update(s.name, done, s.size, now, done == s.size && s.size >= chunk_size);
-  }
-  // The file `s` is done: `verdict` is "good", "bad", "refused" or "skipped".
-  void done(const Source& s, const std::string& verdict, const std::optional<Sha256>& digest,
-            const std::string& reason, std::uint64_t resumed_from, std::uint64_t moved) {
-    progress_.clear();
-    if (&s != current_ && !s.directory && verdict != "good") {  // done without moving: counted here
-      current_ = &s;
-      ++started_;
-    }
-    const bool good = verdict == "good" || verdict == "skipped";
-    if (good && !s.directory) ++totals_.files;
-    if (verdict == "good" || verdict == "skipped") totals_.bytes += s.size;
-    if (verdict == "skipped") ++totals_.skipped;
-    if (!good) ++totals_.failed;
-    totals_.moved += moved;
-    if (options_.json) {
-      Json j = {{"name", s.name}, {"verdict", verdict}};
-      if (s.directory) {
-        j["directory"] = true;
-      } else {
-        j["size"] = s.size;
-        j["resumed_from"] = resumed_from;
-        j["sent_bytes"] = moved;
-      }
-      if (digest) j["sha256"] = to_hex(*digest);
-      if (!reason.empty()) j["reason"] = reason;
-      std::cout << json_text(j) << std::endl;
-    } else if (verdict == "good" && s.directory) {
-      std::cout << "sent " << s.name << "/ (empty directory)" << std::endl;
-    } else if (verdict == "good") {
-      std::cout << "sent " << s.name << " " << s.size << " sha256=" << to_hex(*digest)
-                << (options_.classic ? " (classic: the receiver cannot verify it)" : "") << std::endl;
-    } else if (verdict == "skipped") {
-      std::cout << "skipped " << s.name << " " << s.size << " sha256=" << to_hex(*digest)
-                << " (the receiver has it: same size and SHA-256)" << std::endl;
-    }
-    if (!good) std::cerr << program << ": " << s.name << ": " << reason << std::endl;
-  }
-  // The summary: on a terminal, and as the last JSON object.
-  void finish() {
-    progress_.clear();
-    const double seconds = progress_.seconds();
-    if (options_.json) {
-      const Json j = {{"summary",
-                       {{"files", totals_.files},
-                        {"bytes", totals_.bytes},
-                        {"sent_bytes", totals_.moved},
-                        {"skipped", totals_.skipped},
-                        {"failed", totals_.failed},
-                        {"seconds", seconds}}}};
-      std::cout << json_text(j) << std::endl;
-    }
-    if (isatty(STDERR_FILENO) && !options_.common.quiet)
-      std::cerr << program << ": " << RunProgress::summary(totals_, seconds) << std::endl;
-  }
-  std::uint64_t failed() const { return totals_.failed; }
-
-  static std::uint64_t count(const std::vector<Source>& sources) {
-    return static_cast<std::uint64_t>(
-        std::count_if(sources.begin(), sources.end(), [](auto& s) { return !s.directory; }));
-  }
-  static std::uint64_t bytes(const std::vector<Source>& sources) {
-    std::uint64_t n = 0;
-    for (const auto& s : sources) n += s.size;
-    return n;
-  }
-
- private:
-  const Options& options_;
-  RunProgress progress_;
-  RunTotals totals_;
-  const Source* current_ = nullptr;
-  std::uint64_t started_ = 0;  // files whose content has begun to move
-};
-
-// [6] the content from `from` to the end, and the hash of all of it.
-// sendfile(2) moves the bytes from the page cache to the socket inside the
-// kernel; the hash is computed at the same time on a second thread.
-Sha256 send_content(Connection& conn, const Source& s, std::uint64_t from, Run& run) {
-  const int fd = open_source(s);
-  // A small file is hashed afterwards on this thread: starting a thread costs more.
-  const auto policy = s.size > chunk_size ? std::launch::async : std::launch::deferred;
-  auto hashing = std::async(policy, [fd, &s] { return hash_file(fd, s); });
-  try {
-    conn.send_file(fd, from, s.size - from, "write " + s.name,
-                   [&](std::uint64_t sent) { run.moving(s, from + sent, from); });
-  } catch (...) {
-    hashing.wait();
-    ::close(fd);
-    throw;
-  }
-  try {
-    const Sha256 digest = hashing.get();
-    ::close(fd);
-    return digest;
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-}
 
 // [3] dial: resolve and connect, within --connect-timeout. Returns the
 // connection (non-blocking, as Connection wants it); `peer` gets the address.
@@ -211,129 +55,26 @@ int dial(const Options& options, std::string& peer, const Tracer& tracer) {
   return socket.release();
 }
 
-// A file sent whole, waiting for the receiver's verdict.
-struct Waiting {
-  const Source* source;
-  Sha256 digest;
-  std::uint64_t from;
-};
-
 // The verified protocol: every file over one connection. Files are
-// pipelined: up to 32 headers go out before their answers are read, and the
-// next group without waiting for the last verdicts, so the receiver can put
-// many small files on disk with one flush. Verdicts come back in file order.
+// pipelined: a group of up to 32 headers goes out in one write before its
+// answers are read, and the next group without waiting for the last
+// verdicts, so the receiver can put many small files on disk with one
+// flush. One round trip per group, not per file: over a link with a 50 ms
+// round trip, 10,000 small files would otherwise take over 8 minutes of
+// waiting. Verdicts come back in file order.
 void send_verified(const std::vector<Source>& files, const Options& options, const Tracer& tracer, Run& run) {
   std::string peer;
-  Connection conn(dial(options, peer, tracer), options.idle_timeout);
-  conn.write_all(encode(Hello{protocol_version, Run::count(files), Run::bytes(files)}), "write hello");
-  std::deque<Waiting> waiting;
-  // [7] a verdict: the oldest waiting file is on the receiver's disk, or not.
-  const auto take_verdict = [&](const Verdict& verdict) {
-    if (waiting.empty()) throw BadMessage("read verdict", "a verdict for no file");
-    const Waiting w = waiting.front();
-    waiting.pop_front();
-    tracer.step(7, "read verdict", w.source->name + (verdict.good ? " good" : " bad: " + verdict.reason),
-                calls::read);
-    run.done(*w.source, verdict.good ? "good" : "bad", w.digest,
-             verdict.good ? "" : peer + " says: " + verdict.reason, w.from, w.source->size - w.from);
-  };
-  // [5] the answer to a header; verdicts of earlier files may come first.
-  const auto read_answer = [&] {
-    for (;;) {
-      auto message = conn.read_message(decode_answer_or_verdict, "read answer");
-      if (auto* verdict = std::get_if<Verdict>(&message)) {
-        take_verdict(*verdict);
-        continue;
-      }
-      return std::get<Answer>(message);
-    }
-  };
-  // [4] the files' names (and sizes), a group at a time in one write;
-  // [5] the answers, in order; [6] the accepted files' bytes, in order.
-  // One round trip per group, not per file: over a link with a 50 ms round
-  // trip, 10,000 small files would otherwise take over 8 minutes of waiting.
+  Connection conn(dial(options, peer, tracer), options.idle_timeout);  // [3]
+  VerifiedSender sender(conn, peer, tracer, run);
+  sender.hello(files);
   for (std::size_t first = 0; first < files.size(); first += max_group) {
     const std::span<const Source> group(files.data() + first, std::min(max_group, files.size() - first));
-    std::string offers = encode(Group{group.size()});
-    for (const Source& s : group)
-      offers += s.directory ? encode(Directory{s.name}) : encode(FileHeader{s.name, s.size});
-    conn.write_all(offers, "write header");
-    for (const Source& s : group) {
-      tracer.step(4, "write name",
-                  s.directory ? s.name + "/ (an empty directory)" : s.name + ", " + bytes_text(s.size),
-                  calls::write);
-    }
-    std::vector<std::pair<const Source*, std::uint64_t>> accepted;  // and the offset to send from
-    for (const Source& s : group) {
-      const Answer answer = read_answer();
-      if (s.directory) {
-        run.done(s, answer.accepted ? "good" : "refused", std::nullopt,
-                 answer.accepted ? "" : "refused by " + peer + ": " + answer.reason, 0, 0);
-        continue;
-      }
-      if (answer.have) {
-        // The receiver has a file of this size there: the same one if the hashes agree.
-        const int fd = open_source(s);
-        const Sha256 mine = hash_file(fd, s);
-        ::close(fd);
-        tracer.step(5, "read answer", "the receiver has it, sha256=" + to_hex(*answer.have), calls::read);
-        if (mine == *answer.have) {
-          run.done(s, "skipped", mine, "", 0, 0);
-        } else {
-          run.done(
-              s, "refused", mine,
-              "refused by " + peer + ": exists: " + s.name + " is already there (--overwrite replaces it)", 0,
-              0);
-        }
-        continue;
-      }
-      if (!answer.accepted) {
-        tracer.step(5, "read answer", "refused: " + answer.reason, calls::read);
-        run.done(s, "refused", std::nullopt, "refused by " + peer + ": " + answer.reason, 0, 0);
-        continue;
-      }
-      if (answer.offset > s.size)
-        throw StepError("read answer", "the receiver asked to resume beyond the end");
-      tracer.step(
-          5, "read answer",
-          answer.offset ? "accepted, resume from byte " + std::to_string(answer.offset) : "accepted (ok)",
-          calls::read);
-      accepted.emplace_back(&s, answer.offset);
-    }
-    for (const auto& [source, from] : accepted) {
-      const Source& s = *source;
-      // [6] the content: the part the receiver lacks, hashing the whole file.
-      Sha256 digest;
-      try {
-        digest = send_content(conn, s, from, run);
-      } catch (const StepError&) {
-        // A receiver that gives up mid-file (its disk is full) sends the
-        // verdicts it owes, then this file's: show that reason rather than
-        // "connection reset".
-        try {
-          for (;;) {
-            const Verdict early = conn.read_message(decode_verdict, "read verdict");
-            if (!waiting.empty()) {
-              take_verdict(early);
-              continue;
-            }
-            throw StepError("write " + s.name, peer + " says: " + early.reason);
-          }
-        } catch (const BadMessage&) {
-        } catch (const StepError& again) {
-          if (again.reason().find(" says: ") != std::string::npos) throw;
-        }
-        throw;
-      }
-      tracer.step(6, "write loop", bytes_text(s.size - from) + " of " + s.name, file_calls::copy_out);
-      conn.write_all(encode(Trailer{digest}), "write trailer");
-      waiting.push_back({&s, digest, from});
+    sender.offer(group);                                   // [4] the names and sizes
+    for (const auto& [s, from] : sender.answers(group)) {  // [5] the answers, in order
+      sender.send(*s, from);                               // [6] the accepted files' bytes
     }
   }
-  // END makes the receiver commit what it holds; then the last verdicts.
-  conn.write_all(encode(End{}), "write end");
-  while (!waiting.empty()) take_verdict(conn.read_message(decode_verdict, "read verdict"));
-  conn.shutdown_write();
+  sender.end();  // [7] END and the last verdicts
   tracer.step(8, "close", peer, calls::close, story::shutdown_write);
 }
 
@@ -349,10 +90,10 @@ void send_classic(const std::vector<Source>& files, const Options& options, cons
     const std::string answer(reply, n);
     tracer.step(5, "read", "'" + answer + "'", calls::read);
     if (answer != "ok") {
-      run.done(s, "refused", std::nullopt,
-               peer + " did not answer ok" +
-                   (answer.empty() ? std::string(" (it closed the connection)") : ": " + answer),
-               0, 0);
+      run.done(s, {SendVerdict::refused,
+                   {},
+                   peer + " did not answer ok" +
+                       (answer.empty() ? std::string(" (it closed the connection)") : ": " + answer)});
       continue;
     }
     const Sha256 digest = send_content(conn, s, 0, run);
@@ -364,13 +105,13 @@ void send_classic(const std::vector<Source>& files, const Options& options, cons
     char rest[256];
     while (conn.read_some(rest, "wait for the receiver to close") > 0) {
     }
-    run.done(s, "good", digest, "", 0, s.size);
+    run.done(s, {SendVerdict::good, digest, {}, 0, s.size});
   }
 }
 
 int run(const Options& options) {
   const Tracer tracer(options.common.trace, std::cerr);
-  std::signal(SIGPIPE, SIG_IGN);  // sendfile(2) to a closed connection: EPIPE, not death
+  ignore_broken_pipe();  // sendfile(2) to a closed connection: EPIPE, not death
   const std::string peer = options.args.back();
   const std::vector<std::string> paths(options.args.begin(), options.args.end() - 1);
   tracer.step(1, "args", std::to_string(paths.size()) + " file(s) to " + peer, file_calls::args);
@@ -382,7 +123,7 @@ int run(const Options& options) {
     std::cerr << program << ": skipped " << n << (n == 1 ? " entry" : " entries")
               << " in all (symlinks, devices, sockets, pipes, hidden names)" << std::endl;
   }
-  Run run(options, plan.sources);
+  Run run({options.json, options.classic, options.common.quiet}, plan.sources);
   if (options.classic) {
     send_classic(plan.sources, options, tracer, run);
   } else {

@@ -4,7 +4,10 @@
 
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <cstdint>
 #include <span>
+#include <string>
 
 #include "filexfer/protocol.hpp"
 
@@ -23,5 +26,12 @@ class Hasher {
  private:
   EVP_MD_CTX* ctx_;
 };
+
+/// Feeds the first `size` bytes of the file `fd` to `hash`, read with pread
+/// into `buffer` (the file's offset is not moved). A read that fails, a file
+/// shorter than `size`, or `stop` set (a newer transfer took over) throws
+/// StepError("read NAME", why): the transfer cannot go on.
+void hash_file(Hasher& hash, int fd, std::uint64_t size, std::span<char> buffer, const std::string& name,
+               const std::atomic<bool>* stop = nullptr);
 
 }  // namespace socklab::filexfer

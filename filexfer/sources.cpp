@@ -19,6 +19,7 @@ namespace socklab::filexfer {
 std::string base_name(const std::string& path) {
   std::string p = path;
   while (p.size() > 1 && p.back() == '/') p.pop_back();
+  if (p == "/") return p;  // the root has no last component
   const auto slash = p.rfind('/');
   return slash == std::string::npos ? p : p.substr(slash + 1);
 }
@@ -33,6 +34,16 @@ bool excluded(const std::vector<std::string>& exclude, const std::string& name, 
       return true;
   }
   return false;
+}
+
+// "DIR/NAME", built in one string.
+std::string join(const std::string& dir, const std::string& name) {
+  std::string path;
+  path.reserve(dir.size() + 1 + name.size());
+  path += dir;
+  path += '/';
+  path += name;
+  return path;
 }
 
 void skip(Plan& plan, const std::string& path, const std::string& why) {
@@ -68,8 +79,8 @@ void walk(Plan& plan, const std::vector<std::string>& exclude, int fd, const std
   std::sort(names.begin(), names.end());
   const std::size_t before = plan.sources.size();
   for (const auto& name : names) {
-    const std::string here = path + "/" + name;
-    const std::string there = wire + "/" + name;
+    const std::string here = join(path, name);
+    const std::string there = join(wire, name);
     if (excluded(exclude, name, there)) continue;
     struct stat st {};
     if (::fstatat(::dirfd(dir), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -23,8 +23,8 @@
 namespace {
 
 void check_path_property(std::string_view path) {
-  if (auto refused = socklab::filexfer::check_path(path)) {
-    FUZZ_CHECK(refused->starts_with("name: ") || refused->starts_with("path: "),
+  if (auto safe = socklab::filexfer::check_path(path); !safe) {
+    FUZZ_CHECK(safe.error().starts_with("name: ") || safe.error().starts_with("path: "),
                "a path refusal names its guard");
     return;
   }
@@ -32,7 +32,8 @@ void check_path_property(std::string_view path) {
   std::size_t depth = 0;
   for (std::size_t at = 0; at <= path.size();) {
     const std::size_t slash = std::min(path.find('/', at), path.size());
-    FUZZ_CHECK(!socklab::filexfer::check_name(path.substr(at, slash - at)), "each component is a safe name");
+    FUZZ_CHECK(socklab::filexfer::check_name(path.substr(at, slash - at)).ok(),
+               "each component is a safe name");
     ++depth;
     at = slash + 1;
   }
@@ -44,8 +45,8 @@ void check_path_property(std::string_view path) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view name(reinterpret_cast<const char*>(data), size);
   check_path_property(name);
-  if (auto refused = socklab::filexfer::check_name(name)) {
-    FUZZ_CHECK(refused->starts_with("name: "), "a refusal names its guard");
+  if (auto safe = socklab::filexfer::check_name(name); !safe) {
+    FUZZ_CHECK(safe.error().starts_with("name: "), "a refusal names its guard");
     return 0;
   }
   FUZZ_CHECK(!name.empty() && name.size() <= 255, "an accepted name is 1-255 bytes");
@@ -72,7 +73,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string part = socklab::filexfer::part_name(name, size * 977);
   FUZZ_CHECK(part.size() <= 255 && part.front() == '.', "a part name is hidden and at most 255 bytes");
   FUZZ_CHECK(part.find('/') == std::string::npos, "a part name stays in the directory");
-  FUZZ_CHECK(socklab::filexfer::check_name(part).has_value(),
-             "a part name can never be a name a sender may use");
+  FUZZ_CHECK(!socklab::filexfer::check_name(part).ok(), "a part name can never be a name a sender may use");
   return 0;
 }
