@@ -9,12 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <ctime>
 #include <deque>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,7 +27,6 @@
 #include "common/server.hpp"
 #include "common/stop_signals.hpp"
 #include "common/trace.hpp"
-#include "udp/probe.hpp"
 
 namespace socklab {
 namespace {
