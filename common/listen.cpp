@@ -18,7 +18,7 @@ typename Socket::endpoint_type resolve_and_open(asio::io_context& io, Socket& so
                                                 Family family, const Tracer& tracer, Call call) {
   auto address = resolve_listen_address(io, where, family);
   if (!address) throw StepError("resolve " + where.host, address.error());
-  const typename Socket::endpoint_type local(*address, where.port);
+  typename Socket::endpoint_type local(*address, where.port);
   tracer.step(1, "resolve", to_string(local), call);
   std::error_code ec;
   socket.open(local.protocol(), ec);

@@ -17,9 +17,6 @@ std::string human_bytes(double bytes) {
   return text;
 }
 
-Progress::Progress(std::string label, std::uint64_t total, bool enabled)
-    : label_(std::move(label)), total_(total), enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
-
 std::string Progress::line(const std::string& label, std::uint64_t done, std::uint64_t total,
                            double seconds) {
   const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
@@ -39,22 +36,6 @@ std::string Progress::line(const std::string& label, std::uint64_t done, std::ui
                 human_bytes(static_cast<double>(total)).c_str(), fraction * 100, human_bytes(rate).c_str(),
                 eta);
   return text;
-}
-
-void Progress::update(std::uint64_t done) {
-  done_ = done;
-  if (!enabled_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
-  const double seconds = std::chrono::duration<double>(now - start_).count();
-  std::fprintf(stderr, "\r%s\033[K", line(label_, done_, total_, seconds).c_str());
-}
-
-void Progress::finish() {
-  if (!enabled_) return;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::fprintf(stderr, "\r%s\033[K\n", line(label_, done_, total_, seconds).c_str());
 }
 
 }  // namespace socklab

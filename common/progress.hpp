@@ -1,32 +1,16 @@
-// A one-line progress bar on stderr for long transfers: bytes, percent,
-// rate and time left, redrawn at most ten times a second. Only on a
-// terminal: on a pipe or in a file it stays silent.
+// How a transfer's progress reads: sizes for people and the one-line bar
+// (bytes, percent, rate, time left). No I/O here: the file transfer's
+// RunProgress draws the line on the terminal, and unit tests read it.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace socklab {
 
-class Progress {
- public:
-  /// `enabled` is usually isatty(STDERR_FILENO).
-  Progress(std::string label, std::uint64_t total, bool enabled);
-  /// `done` bytes of `total` so far.
-  void update(std::uint64_t done);
-  /// Draws the final state and ends the line.
-  void finish();
-
-  /// The text of the bar for `done` bytes after `seconds` (no I/O; tests use it).
+struct Progress {
+  /// The bar for `done` bytes of `total` after `seconds`.
   static std::string line(const std::string& label, std::uint64_t done, std::uint64_t total, double seconds);
-
- private:
-  std::string label_;
-  std::uint64_t total_;
-  bool enabled_;
-  std::uint64_t done_ = 0;
-  std::chrono::steady_clock::time_point start_, last_draw_{};
 };
 
 /// "1.5 MiB", "512 B": sizes for people.

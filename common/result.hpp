@@ -48,8 +48,8 @@ template <>
 class Result<void> {
  public:
   Result() = default;  // success: `return {};`
-  Result(Failure failure)
-      : failed_(true), error_(std::move(failure.why)) {}  // NOLINT(google-explicit-constructor)
+  // NOLINTNEXTLINE(google-explicit-constructor): a failure converts, as above
+  Result(Failure failure) : failed_(true), error_(std::move(failure.why)) {}
 
   static Result failure(std::string why) { return Result(Failure{std::move(why)}); }
 

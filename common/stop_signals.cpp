@@ -23,7 +23,7 @@ namespace {
 int stop_pipe[2] = {-1, -1};
 volatile std::sig_atomic_t stop_flag = 0;  // what requested() reads, without a system call
 
-void on_signal(int) {
+void on_signal(int /*signal*/) {
   stop_flag = 1;
   const int saved = errno;  // a handler must not change errno under the code it interrupted
   const char byte = 1;

@@ -16,7 +16,12 @@ Tracer::Tracer(bool enabled, std::ostream& out) : enabled_(enabled), out_(&out) 
 
 std::string Tracer::format(int number, std::string_view action, std::string_view detail, Call call,
                            std::string_view consequence) {
-  std::string line = "[" + std::to_string(number) + "] ";
+  // Appended piece by piece: GCC 12 at -O2 wrongly warns that "[" +
+  // std::to_string(...) may overlap (-Wrestrict, GCC bug 105329), which
+  // fails a release build with -Dwerror=true.
+  std::string line = "[";
+  line += std::to_string(number);
+  line += "] ";
   line += action;
   if (!detail.empty()) {
     line += ' ';

@@ -25,7 +25,7 @@ if [ -t 1 ]; then B=$'\e[1m'; C=$'\e[36m'; N=$'\e[0m'; else B=; C=; N=; fi
 # Says a sentence, in bold on a terminal.
 tell() { printf '\n%s%s%s\n' "$B" "$*" "$N"; }
 # Pauses so a reader can follow (not with --fast).
-pause() { [ "$FAST" = 1 ] || sleep "${1:-1.5}"; }
+pause() { [ "$FAST" = 1 ] || sleep 1.5; }
 # Shows a command, then runs it.
 show() { printf '%s$ %s%s\n' "$C" "$*" "$N"; "$@"; }
 # Shows a shell pipeline as typed, then runs it.
@@ -36,14 +36,15 @@ start_server() {
   printf '%s$ %s &%s\n' "$C" "$*" "$N"
   "$@" >"$out" 2>&1 &
   TOUR_PIDS+=($!)
-  local i
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     if grep -q '^listening on ' "$out" 2>/dev/null; then break; fi
     sleep 0.05
   done
   SERVER_ADDR=$(sed -n 's/^listening on //p' "$out" | head -1)
   [ -n "$SERVER_ADDR" ] || { echo "tour: $1 did not start: $(cat "$out")" >&2; exit 1; }
+  # shellcheck disable=SC2034  # the tour.d parts read it
   SERVER_PORT=${SERVER_ADDR##*:}
+  # shellcheck disable=SC2034  # the tour.d parts read it
   SERVER_LOG=$out
   echo "listening on $SERVER_ADDR"
 }

@@ -24,7 +24,7 @@ namespace socklab {
 class EchoBuffer {
  public:
   static constexpr std::size_t small_size = 1024;
-  static constexpr std::size_t large_size = 64 * 1024;
+  static constexpr std::size_t large_size = std::size_t{64} * 1024;
   /// Short reads in a row after which a large buffer is given back.
   static constexpr int short_reads_to_shrink = 16;
 

@@ -47,7 +47,7 @@ struct Run {
 // One connection: R times write M bytes, read M bytes back, compare.
 asio::awaitable<void> do_rounds(std::shared_ptr<Watched<tcp::socket>> conn, int id, Run& run) {
   const auto& o = run.options;
-  const std::size_t size = static_cast<std::size_t>(o.size);
+  const auto size = static_cast<std::size_t>(o.size);
   std::vector<char> message(size), echo(size);
   std::vector<float> latencies;
   latencies.reserve(static_cast<std::size_t>(o.rounds));

@@ -96,7 +96,7 @@ struct Session {
 
 // stdin -> socket; at the end of stdin, shutdown(SHUT_WR) sends our FIN.
 asio::awaitable<void> send_stdin(Session& s) {
-  std::array<char, 64 * 1024> buffer;
+  std::array<char, std::size_t{64} * 1024> buffer;
   tcp::socket& socket = s.conn->stream;
   for (;;) {
     std::error_code ec;
@@ -128,7 +128,7 @@ asio::awaitable<void> send_stdin(Session& s) {
 
 // socket -> stdout, until the server closes.
 asio::awaitable<void> receive_to_stdout(Session& s) {
-  std::array<char, 64 * 1024> buffer;
+  std::array<char, std::size_t{64} * 1024> buffer;
   for (;;) {
     std::error_code ec;
     const std::size_t n = co_await s.conn->stream.async_read_some(

@@ -204,6 +204,7 @@ int run(const Options& options) {
   // A loop with no connection yet must wait for one, not return: the guards
   // count as work until SIGINT/SIGTERM stops every loop.
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep;
+  keep.reserve(loops.size());
   for (auto& loop : loops) keep.push_back(asio::make_work_guard(loop));
   run_event_loops(loops);
   shared.log.line("stopped; connections served: " + std::to_string(shared.served.load()));

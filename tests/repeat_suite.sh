@@ -5,7 +5,7 @@
 # flake nor depend on the machine's other sockets.
 #   tests/repeat_suite.sh [N]      (default 10; CI=true makes a skip a failure)
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 runs=${1:-10}
 failed=0
 # Packages and the build first: on a fresh machine python3 (the neighbour)

@@ -16,6 +16,7 @@
 #include <deque>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <asio.hpp>
@@ -115,7 +116,7 @@ int run_interactive(const Options& options, const Tracer& tracer) {
       continue;
     }
     // [4] read: the reply, and any further datagrams already waiting.
-    for (bool first = true;; first = false) {
+    for (;;) {
       const ssize_t n = ::recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
       if (n < 0) {
         if (errno == ECONNREFUSED) nothing_listening("read", peer);
@@ -126,7 +127,6 @@ int run_interactive(const Options& options, const Tracer& tracer) {
       std::cout.write(reply.data(), n);
       if (n == 0 || reply[static_cast<std::size_t>(n) - 1] != '\n') std::cout << '\n';
       std::cout.flush();
-      (void)first;
     }
   }
   tracer.step(5, "close", peer, calls::close, "UDP has no connection to end: nothing goes on the wire");
@@ -137,107 +137,138 @@ int run_interactive(const Options& options, const Tracer& tracer) {
   return 0;
 }
 
-// Probe mode: numbered, timestamped datagrams; the replies tell what the
-// network (or the relay) did to them.
-int run_probe(const Options& options, const Tracer& tracer) {
-  asio::io_context io;
-  std::string peer;
-  udp::socket socket = dial(io, options, tracer, peer);
-  const int fd = socket.native_handle();
-  const std::uint64_t count = options.count;
-  const double gap_s = options.rate > 0          ? 1.0 / options.rate
-                       : options.interval_ms > 0 ? options.interval_ms / 1000.0
-                       : options.window > 0      ? 0.0
-                                                 : 0.010;  // like ping, but every 10 ms
-  const std::size_t window = options.window ? options.window : count;
-  ProbeStats stats(count);
-  std::vector<Clock::time_point> sent_at(count);
-  std::deque<std::uint64_t> in_flight;  // sent, not yet answered or given up, in send order
-  std::vector<char> reply(65536);
-  const auto started = Clock::now();
-  const auto timeout =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.reply_timeout));
-  const auto gap = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(gap_s));
-  auto next_send = started;
-  std::uint64_t next = 0;
+// Probe mode's pace: seconds from one send to the next.
+double probe_gap_seconds(const Options& options) {
+  if (options.rate > 0) return 1.0 / options.rate;
+  if (options.interval_ms > 0) return options.interval_ms / 1000.0;
+  if (options.window > 0) return 0.0;  // only the window limits the pace
+  return 0.010;                        // like ping, but every 10 ms
+}
 
-  // Forgets the oldest probes that were answered or waited for too long.
-  auto retire = [&](Clock::time_point now) {
-    while (!in_flight.empty() &&
-           (stats.answered(in_flight.front()) || sent_at[in_flight.front()] + timeout <= now)) {
-      in_flight.pop_front();
+Clock::duration to_duration(double seconds) {
+  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// Probe mode's state: numbered, timestamped datagrams sent at a pace and
+// within a window; the replies tell what the network (or the relay) did to
+// them. One call per step of run_probe's loop.
+class Prober {
+ public:
+  Prober(const Options& options, const Tracer& tracer, int fd, std::string peer)
+      : options_(options),
+        tracer_(tracer),
+        fd_(fd),
+        peer_(std::move(peer)),
+        count_(options.count),
+        window_(options.window ? options.window : options.count),
+        timeout_(to_duration(options.reply_timeout)),
+        gap_(to_duration(probe_gap_seconds(options))),
+        stats_(options.count),
+        sent_at_(options.count),
+        next_send_(Clock::now()) {}
+
+  // Forgets the oldest probes that were answered or waited for too long;
+  // true once every probe is sent and none is left to wait for.
+  bool done(Clock::time_point now) {
+    while (!in_flight_.empty() &&
+           (stats_.answered(in_flight_.front()) || sent_at_[in_flight_.front()] + timeout_ <= now)) {
+      in_flight_.pop_front();
     }
-  };
-  for (;;) {
-    auto now = Clock::now();
-    retire(now);
-    if (next == count && in_flight.empty()) break;
-    // Send when the pace and the window allow.
-    if (next < count && in_flight.size() < window && now >= next_send) {
-      const std::string datagram = encode_probe(
-          {next, static_cast<std::uint64_t>(
-                     std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count())},
-          options.size);
-      if (::send(fd, datagram.data(), datagram.size(), MSG_DONTWAIT) < 0) {
-        if (errno == ECONNREFUSED) nothing_listening("write", peer);
-        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
-          throw StepError("write", std::strerror(errno));
-        pollfd p{fd, POLLOUT, 0};
-        ::poll(&p, 1, 10);  // the send buffer is full: wait a moment and try again
-        continue;
-      }
-      if (tracer.enabled())
-        tracer.step(3, "write", "probe " + std::to_string(next) + " to " + peer, calls::write);
-      sent_at[next] = now;
-      stats.on_sent();
-      in_flight.push_back(next++);
-      // Keep the pace, but never try to catch up more than a second of backlog.
-      next_send = std::max(next_send + gap, now - std::chrono::seconds(1));
-      continue;
+    return next_ == count_ && in_flight_.empty();
+  }
+
+  // The pace and the window allow the next probe now.
+  bool may_send(Clock::time_point now) const { return window_open() && now >= next_send_; }
+
+  // [3] write: the next probe, stamped with `now`. When the send buffer is
+  // full it waits a moment instead, and the probe goes on the next call.
+  void send(Clock::time_point now) {
+    const auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count();
+    const std::string datagram = encode_probe({next_, static_cast<std::uint64_t>(now_ns)}, options_.size);
+    if (::send(fd_, datagram.data(), datagram.size(), MSG_DONTWAIT) < 0) {
+      if (errno == ECONNREFUSED) nothing_listening("write", peer_);
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS)
+        throw StepError("write", std::strerror(errno));
+      pollfd p{fd_, POLLOUT, 0};
+      ::poll(&p, 1, 10);
+      return;
     }
-    // Read every reply that is waiting.
+    if (tracer_.enabled())
+      tracer_.step(3, "write", "probe " + std::to_string(next_) + " to " + peer_, calls::write);
+    sent_at_[next_] = now;
+    stats_.on_sent();
+    in_flight_.push_back(next_++);
+    // Keep the pace, but never try to catch up more than a second of backlog.
+    next_send_ = std::max(next_send_ + gap_, now - std::chrono::seconds(1));
+  }
+
+  // [4] read: every reply that is waiting.
+  void read_replies() {
     for (;;) {
-      const ssize_t n = ::recv(fd, reply.data(), reply.size(), MSG_DONTWAIT);
+      const ssize_t n = ::recv(fd_, reply_.data(), reply_.size(), MSG_DONTWAIT);
       if (n < 0) {
-        if (errno == ECONNREFUSED) nothing_listening("read", peer);
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        if (errno == ECONNREFUSED) nothing_listening("read", peer_);
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return;
         throw StepError("read", std::strerror(errno));
       }
       const auto arrived = Clock::now();
-      auto header = decode_probe({reply.data(), static_cast<std::size_t>(n)});
-      if (!header || header->sequence >= count) {
-        stats.on_foreign();
+      auto header = decode_probe({reply_.data(), static_cast<std::size_t>(n)});
+      if (!header || header->sequence >= count_) {
+        stats_.on_foreign();
         continue;
       }
-      stats.on_reply(header->sequence,
-                     std::chrono::duration<double, std::milli>(arrived - sent_at[header->sequence]).count());
-      if (tracer.enabled()) {
-        tracer.step(4, "read", "reply " + std::to_string(header->sequence) + " from " + peer, calls::read);
+      stats_.on_reply(
+          header->sequence,
+          std::chrono::duration<double, std::milli>(arrived - sent_at_[header->sequence]).count());
+      if (tracer_.enabled()) {
+        tracer_.step(4, "read", "reply " + std::to_string(header->sequence) + " from " + peer_, calls::read);
       }
     }
-    // Sleep until a reply comes, the next send is due, or the oldest probe expires.
-    now = Clock::now();
-    retire(now);
-    if (next == count && in_flight.empty()) break;
+  }
+
+  // Sleeps until a reply comes, the next send is due or the oldest probe
+  // expires (at most a second); returns at once if one of them is due.
+  void wait(Clock::time_point now) const {
     auto until = Clock::time_point::max();
-    if (next < count && in_flight.size() < window) until = next_send;
-    if (!in_flight.empty()) until = std::min(until, sent_at[in_flight.front()] + timeout);
-    if (until <= now) continue;
+    if (window_open()) until = next_send_;
+    if (!in_flight_.empty()) until = std::min(until, sent_at_[in_flight_.front()] + timeout_);
+    if (until <= now) return;
     const auto wait = std::min<Clock::duration>(until - now, std::chrono::seconds(1));
     timespec ts{
         static_cast<time_t>(std::chrono::duration_cast<std::chrono::seconds>(wait).count()),
         static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count() % 1000000000)};
-    pollfd p{fd, POLLIN, 0};
+    pollfd p{fd_, POLLIN, 0};
     ::ppoll(&p, 1, &ts, nullptr);
   }
-  const double seconds = seconds_since(started);
-  tracer.step(5, "close", peer, calls::close, "UDP has no connection to end: nothing goes on the wire");
 
+  const ProbeStats& stats() const { return stats_; }
+
+ private:
+  bool window_open() const { return next_ < count_ && in_flight_.size() < window_; }
+
+  const Options& options_;
+  const Tracer& tracer_;
+  const int fd_;
+  const std::string peer_;
+  const std::uint64_t count_;
+  const std::size_t window_;
+  const Clock::duration timeout_, gap_;
+  ProbeStats stats_;
+  std::vector<Clock::time_point> sent_at_;
+  std::deque<std::uint64_t> in_flight_;  // sent, not yet answered or given up, in send order
+  std::vector<char> reply_ = std::vector<char>(65536);
+  Clock::time_point next_send_;
+  std::uint64_t next_ = 0;
+};
+
+// The probe's result: one JSON object, or ping-like lines.
+void print_probe_result(const Options& options, const std::string& peer, const ProbeStats& stats,
+                        double seconds) {
   const Summary rtt = stats.rtt();
   const double per_second = seconds > 0 ? static_cast<double>(stats.received()) / seconds : 0;
   if (options.json) {
     const Json result = {{"peer", peer},
-                         {"count", count},
+                         {"count", options.count},
                          {"size", options.size},
                          {"sent", stats.sent()},
                          {"received", stats.received()},
@@ -250,26 +281,43 @@ int run_probe(const Options& options, const Tracer& tracer) {
                          {"replies_per_s", per_second},
                          {"rtt_ms", rtt}};
     std::cout << json_text(result) << std::endl;
-  } else {
-    char line[256];
-    std::printf("probe %s: %llu datagrams of %zu bytes\n", peer.c_str(),
-                static_cast<unsigned long long>(count), options.size);
-    std::snprintf(
-        line, sizeof line, "sent %llu, received %llu, lost %llu (%.1f%%), duplicated %llu, reordered %llu",
-        static_cast<unsigned long long>(stats.sent()), static_cast<unsigned long long>(stats.received()),
-        static_cast<unsigned long long>(stats.lost()), stats.loss_percent(),
-        static_cast<unsigned long long>(stats.duplicated()),
-        static_cast<unsigned long long>(stats.reordered()));
-    std::printf("%s\n", line);
-    if (stats.foreign())
-      std::printf("not our probes (ignored): %llu\n", static_cast<unsigned long long>(stats.foreign()));
-    std::printf("%.3f s, %.0f replies/s\n", seconds, per_second);
-    if (rtt.count) {
-      std::printf("rtt ms: %s\n", to_text(rtt).c_str());
-    }
-    std::fflush(stdout);
+    return;
   }
-  if (stats.received() == 0) throw StepError("read", "no probe came back from " + peer);
+  using ull = unsigned long long;
+  std::printf("probe %s: %llu datagrams of %zu bytes\n", peer.c_str(), static_cast<ull>(options.count),
+              options.size);
+  std::printf("sent %llu, received %llu, lost %llu (%.1f%%), duplicated %llu, reordered %llu\n",
+              static_cast<ull>(stats.sent()), static_cast<ull>(stats.received()),
+              static_cast<ull>(stats.lost()), stats.loss_percent(), static_cast<ull>(stats.duplicated()),
+              static_cast<ull>(stats.reordered()));
+  if (stats.foreign()) std::printf("not our probes (ignored): %llu\n", static_cast<ull>(stats.foreign()));
+  std::printf("%.3f s, %.0f replies/s\n", seconds, per_second);
+  if (rtt.count) std::printf("rtt ms: %s\n", to_text(rtt).c_str());
+  std::fflush(stdout);
+}
+
+// Probe mode: send, read and wait in turn until every probe is answered or
+// given up, then print what came back.
+int run_probe(const Options& options, const Tracer& tracer) {
+  asio::io_context io;
+  std::string peer;
+  udp::socket socket = dial(io, options, tracer, peer);  // [1] resolve, [2] dial
+  Prober prober(options, tracer, socket.native_handle(), peer);
+  const auto started = Clock::now();
+  for (auto now = started; !prober.done(now); now = Clock::now()) {
+    if (prober.may_send(now)) {
+      prober.send(now);  // [3] write
+      continue;
+    }
+    prober.read_replies();  // [4] read
+    now = Clock::now();
+    if (prober.done(now)) break;
+    prober.wait(now);
+  }
+  const double seconds = seconds_since(started);
+  tracer.step(5, "close", peer, calls::close, "UDP has no connection to end: nothing goes on the wire");
+  print_probe_result(options, peer, prober.stats(), seconds);
+  if (prober.stats().received() == 0) throw StepError("read", "no probe came back from " + peer);
   return 0;
 }
 

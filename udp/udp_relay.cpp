@@ -12,6 +12,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <asio.hpp>
@@ -54,7 +55,8 @@ struct Counts {
 // no end of a conversation, so a flow ends when it has been quiet for
 // --flow-timeout (as a NAT or a firewall forgets a UDP "connection").
 struct Flow {
-  Flow(asio::io_context& io, udp::endpoint client) : upstream(io), client(client), hold_timer(io) {}
+  Flow(asio::io_context& io, udp::endpoint client)
+      : upstream(io), client(std::move(client)), hold_timer(io) {}
   udp::socket upstream;
   udp::endpoint client;
   Clock::time_point last_active = Clock::now();  // the last datagram either way
@@ -76,7 +78,7 @@ class Relay {
   Relay(asio::io_context& io, const Options& options, udp::endpoint server, std::uint64_t seed)
       : io_(io),
         options_(options),
-        server_(server),
+        server_(std::move(server)),
         listener_(io),
         sweep_timer_(io),
         impairer_(options.impair, seed),

@@ -9,12 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
-#include <cstring>
 #include <ctime>
 #include <deque>
 #include <iostream>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -29,7 +27,6 @@
 #include "common/server.hpp"
 #include "common/stop_signals.hpp"
 #include "common/trace.hpp"
-#include "udp/probe.hpp"
 
 namespace socklab {
 namespace {
@@ -134,7 +131,7 @@ asio::awaitable<void> serve(Worker& w, Shared& shared) {
         continue;  // e.g. ECONNREFUSED: an ICMP error left by an earlier sendto; go on
       }
       const auto from = endpoint_from<udp::endpoint>(from_addr, from_len);
-      std::size_t size = static_cast<std::size_t>(n);
+      auto size = static_cast<std::size_t>(n);
       if (size > buffer.size()) {
         shared.truncated++;
         size = buffer.size();

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Tour part: a TCP echo exchange with --trace (sourced by scripts/tour.sh).
 tell "1. TCP: an echo server and a client, with every socket step traced."
 echo "tcp-server listens; tcp-client connects, sends two lines, half-closes, and prints the echo."

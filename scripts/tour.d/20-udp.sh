@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Tour part: UDP, one socket for every client, and what loss looks like.
 tell "2. UDP: one socket serves every client; no connection, no handshake, no FIN."
 echo "udp-client sends each line as one datagram; --trace shows recvfrom/sendto on the server side."

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Tour part: a verified transfer of a small directory, a rerun that skips
 # what is there, and a hostile name refused.
 tell "3. Files: sendfile and recvfile, the course's file transfer made safe."

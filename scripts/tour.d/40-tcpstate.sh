@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The tour's last part: TCP states, watched and held long enough to see.
 tell "tcpstate: a connection's states. First the state machine the course draws."
 show tcpstate diagram --highlight ESTABLISHED
@@ -18,4 +19,5 @@ tell "And why servers set SO_REUSEADDR: a restart while a connection sits in TIM
 show tcpstate demo --scene reuseaddr --pause 0
 pause
 tell "Last, the real segments of one connection, as a ladder: handshake, two lines echoed, close. 'tcpstate ladder -- COMMAND' runs the command in a private network namespace (no root needed), captures its loopback and draws each segment: flags, seq and ack relative to each side's first number, the window, and both sides' states."
+# shellcheck disable=SC2016  # $1 is bash -c's own argument, expanded there
 show tcpstate ladder -- bash -c 'tcp-server -l 127.0.0.1:8001 -q > "$1" & until grep -q "^listening on" "$1"; do sleep 0.05; done; { echo hello; sleep 0.3; echo world; } | tcp-client 127.0.0.1:8001' _ "$TOUR_TMP/ladder-server.log"

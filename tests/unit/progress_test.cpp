@@ -1,57 +1,11 @@
 #include "common/progress.hpp"
 
 #include <doctest/doctest.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <cstdint>
-#include <cstdio>
 #include <string>
 
 using socklab::human_bytes;
 using socklab::Progress;
-
-namespace {
-
-// Sends what the process writes to stderr (fd 2) into a temporary file for
-// as long as it lives; text() reads it back.
-class StderrCapture {
- public:
-  StderrCapture() : file_(std::tmpfile()), saved_(dup(STDERR_FILENO)) {
-    std::fflush(stderr);
-    dup2(fileno(file_), STDERR_FILENO);
-  }
-  ~StderrCapture() {
-    restore();
-    std::fclose(file_);
-  }
-  std::string text() {
-    restore();
-    std::string out;
-    std::rewind(file_);
-    for (int c = std::fgetc(file_); c != EOF; c = std::fgetc(file_)) out += static_cast<char>(c);
-    return out;
-  }
-
- private:
-  void restore() {
-    if (saved_ < 0) return;
-    std::fflush(stderr);
-    dup2(saved_, STDERR_FILENO);
-    close(saved_);
-    saved_ = -1;
-  }
-  std::FILE* file_;
-  int saved_;
-};
-
-int count(const std::string& text, char c) {
-  int n = 0;
-  for (char x : text) n += x == c;
-  return n;
-}
-
-}  // namespace
 
 TEST_CASE("human_bytes") {
   SUBCASE("counts bytes below 1 KiB whole") {
@@ -91,43 +45,5 @@ TEST_CASE("Progress::line") {
   SUBCASE("keeps the bar 20 wide when more arrived than announced") {
     CHECK(Progress::line("grew", 3000, 1000, 1.0) ==
           "grew [####################] 2.9 KiB / 1000 B 300%  2.9 KiB/s");
-  }
-}
-
-TEST_CASE("Progress") {
-  SUBCASE("prints nothing when disabled (stderr is not a terminal)") {
-    StderrCapture err;
-    Progress p("a.txt", 100, false);
-    p.update(50);
-    p.finish();
-    CHECK(err.text() == "");
-  }
-  SUBCASE("redraws one line in place and ends it on finish") {
-    StderrCapture err;
-    Progress p("a.txt", 100, true);
-    p.update(50);
-    p.finish();
-    const std::string out = err.text();
-    // "\r" returns to the start of the line, "\033[K" clears what a longer
-    // earlier line left; only finish() ends the line.
-    REQUIRE(count(out, '\r') == 2);
-    CHECK(out.rfind("\ra.txt [##########..........] 50 B / 100 B  50%", 0) == 0);
-    const std::size_t second = out.find('\r', 1);
-    CHECK(out.substr(second).rfind("\ra.txt [##########..........] 50 B / 100 B  50%", 0) == 0);
-    CHECK(out.substr(second - 3, 3) == "\033[K");
-    CHECK(out.substr(out.size() - 4) == "\033[K\n");
-    CHECK(count(out, '\n') == 1);
-  }
-  SUBCASE("redraws at most ten times a second") {
-    StderrCapture err;
-    Progress p("a.txt", 100000, true);
-    const auto start = std::chrono::steady_clock::now();
-    for (std::uint64_t done = 1; done <= 1000; ++done) p.update(done);
-    const double ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    const std::string out = err.text();
-    // The first update draws; later ones only when 100 ms have passed.
-    CHECK(count(out, '\r') >= 1);
-    CHECK(count(out, '\r') <= 1 + static_cast<int>(ms / 100));
   }
 }

@@ -5,7 +5,6 @@ the command line."""
 import json
 import re
 import socket
-import subprocess
 
 from socklab_test import binary, need_tool, run, spawn, start_server, wait_until
 

@@ -6,7 +6,7 @@ import re
 import socket
 import threading
 
-from socklab_test import need_tool, run, start_server, wait_until
+from socklab_test import need_tool, run, start_server
 
 
 def udp_socket(family=socket.AF_INET, timeout=5):
