@@ -66,3 +66,27 @@ def test_help_for_a_program_that_is_not_there():
     done = run(["bash", COMMAND, "help", "nosuch"])
     assert done.returncode == 2
     assert done.stderr.decode().strip() == "socklab: help: no program 'nosuch' (socklab help lists them)"
+
+
+def complete(tmp_path, *words):
+    """What bash completes for `socklab WORDS...` (the last word being typed),
+    with the checkout's ./socklab as the `socklab` on PATH."""
+    (tmp_path / "socklab").symlink_to(SCRIPT)
+    completion = os.path.join(SOURCE, "scripts", "socklab.bash-completion")
+    script = (f'source {completion}; COMP_WORDS=(socklab {" ".join(words)}); COMP_CWORD={len(words)}; '
+              '_socklab; printf "%s\\n" "${COMPREPLY[@]}"')
+    env = dict(os.environ, PATH=f"{tmp_path}:{os.environ['PATH']}")
+    done = run(["bash", "-c", script], env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode().split()
+
+
+def test_bash_completes_the_subcommands(tmp_path):
+    assert complete(tmp_path, "tcp-s") == ["tcp-server"]
+    assert "recvfile" in complete(tmp_path, "")
+
+
+def test_bash_completes_a_programs_options_from_its_help(tmp_path):
+    assert "--listen" in complete(tmp_path, "tcp-server", "--li")
+    assert complete(tmp_path, "tcpstate", "lad") == ["ladder"]
+    assert "--follow" in complete(tmp_path, "tcpstate", "ladder", "--fol")
