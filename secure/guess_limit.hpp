@@ -16,7 +16,9 @@ class GuessLimit {
   explicit GuessLimit(int allowed = 3) : allowed_(allowed) {}
 
   /// Before a handshake: true if it may start (it then counts as a possible
-  /// guess until finish()); false once the code no longer works.
+  /// guess until finish()); false once the code no longer works, or while
+  /// the guesses left are all held by handshakes in progress (refuse this
+  /// sender for now: open() says which).
   bool begin();
   /// After a handshake that begin() let start: a wrong code uses a guess for
   /// good; a success or a connection that tried no code gives it back.
