@@ -21,7 +21,7 @@ import lessons  # noqa: E402
 
 # The wire-format reference, for readers of filexfer/, is kept in English
 # only; the Chinese file-transfer lesson links it.
-ENGLISH_ONLY = {"file-transfer-protocol.md"}
+ENGLISH_ONLY = {"file-transfer-protocol.md", "private-transfer-design.md"}  # references for readers of the code
 CODE_DIRS = ["tcp", "udp", "filexfer", "tcpstate", "common", "scripts"]
 LINK = re.compile(r"\]\(([^)#\s]+)(#[^)]*)?\)")
 
