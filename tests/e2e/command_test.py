@@ -71,7 +71,8 @@ def test_help_for_a_program_that_is_not_there():
 def complete(tmp_path, *words):
     """What bash completes for `socklab WORDS...` (the last word being typed),
     with the checkout's ./socklab as the `socklab` on PATH."""
-    (tmp_path / "socklab").symlink_to(SCRIPT)
+    if not (tmp_path / "socklab").exists():
+        (tmp_path / "socklab").symlink_to(SCRIPT)
     completion = os.path.join(SOURCE, "scripts", "socklab.bash-completion")
     script = (f'source {completion}; COMP_WORDS=(socklab {" ".join(words)}); COMP_CWORD={len(words)}; '
               '_socklab; printf "%s\\n" "${COMPREPLY[@]}"')
