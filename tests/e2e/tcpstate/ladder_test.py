@@ -11,7 +11,7 @@ import tempfile
 
 import pytest
 
-from socklab_test import Terminal, as_nobody, binary, need_root, need_tool, read_line, real_uid, run, skip
+from socklab_test import Terminal, as_nobody, binary, need_root, need_tool, read_line, run, skip
 
 TCPSTATE = binary("tcpstate")
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "unit", "fixtures", "ladder")
