@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
+#include "capture/state.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "tcpstate/socket_table.hpp"
-#include "capture/state.hpp"
 
 namespace socklab::fuzz {
 
