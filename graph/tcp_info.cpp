@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -128,8 +129,12 @@ Result<std::vector<TcpInfoSample>> parse_inet_diag(std::span<const std::uint8_t>
     if (header.nlmsg_type == NLMSG_DONE) return sockets;
     if (header.nlmsg_type == NLMSG_ERROR) {
       if (body.size() < sizeof(int)) return Failure{"netlink error message cut short"};
-      const int error = -load<int>(body.data());
-      return Failure{std::string("the kernel refused the dump: ") + std::strerror(error)};
+      // The kernel sends -errno; a hostile message may send anything, even
+      // INT_MIN, whose negation an int cannot hold: negate in 64 bits.
+      const std::int64_t error = -static_cast<std::int64_t>(load<int>(body.data()));
+      if (error <= 0 || error > 4095)
+        return Failure{"netlink error message with error " + std::to_string(error)};
+      return Failure{std::string("the kernel refused the dump: ") + std::strerror(static_cast<int>(error))};
     }
     if (header.nlmsg_type != SOCK_DIAG_BY_FAMILY) {
       return Failure{"netlink message of type " + std::to_string(header.nlmsg_type) +
