@@ -257,26 +257,32 @@ Result<pid_t> start_command(const std::vector<std::string>& argv) { return spawn
 
 void adopt_orphans() { prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
-void end_leftovers(int grace_ms) {
+std::vector<ProcessEntry> process_table() {
   namespace fs = std::filesystem;
+  std::vector<ProcessEntry> table;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    // "pid (comm) state ppid ...": comm may hold spaces, so read after ')'.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    ProcessEntry e;
+    e.pid = std::stoi(name);
+    if (std::sscanf(line.c_str() + close + 1, " %c %d", &e.state, &e.ppid) == 2) table.push_back(e);
+  }
+  return table;
+}
+
+void end_leftovers(int grace_ms) {
   const pid_t self = getpid();
   auto children = [self] {
     std::vector<pid_t> found;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-      const std::string name = entry.path().filename();
-      if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream stat(entry.path() / "stat");
-      std::string line;
-      std::getline(stat, line);
-      // "pid (comm) state ppid ...": comm may hold spaces, so read after ')'.
-      const auto close = line.rfind(')');
-      if (close == std::string::npos) continue;
-      char state = 0;
-      int ppid = 0;
-      if (std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2 && ppid == self)
-        found.push_back(std::stoi(name));
-    }
+    for (const ProcessEntry& e : process_table())
+      if (e.ppid == self) found.push_back(e.pid);
     return found;
   };
   for (pid_t p : children()) kill(p, SIGTERM);

@@ -83,4 +83,15 @@ void adopt_orphans();
 /// reaps them.
 void end_leftovers(int grace_ms);
 
+/// One process as /proc/PID/stat gives it: its pid, its parent's, and its
+/// state letter ('R', 'S', 'Z' for a zombie...).
+struct ProcessEntry {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  char state = 0;
+};
+
+/// Every process /proc shows now (those that end while it is read are left out).
+std::vector<ProcessEntry> process_table();
+
 }  // namespace socklab

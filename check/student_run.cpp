@@ -8,11 +8,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <sstream>
+
+#include "capture/child_process.hpp"
 
 namespace socklab {
 namespace {
@@ -21,21 +22,11 @@ using Clock = std::chrono::steady_clock;
 
 // Every process whose parent chain reaches us (zombies too, unless `live_only`).
 std::vector<pid_t> descendants(bool live_only = false) {
-  namespace fs = std::filesystem;
   std::map<pid_t, pid_t> parent;
   std::map<pid_t, char> states;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    std::getline(stat, line);
-    const auto close = line.rfind(')');  // "pid (comm) state ppid": comm may hold spaces
-    int ppid = 0;
-    char state = 0;
-    if (close != std::string::npos && std::sscanf(line.c_str() + close + 1, " %c %d", &state, &ppid) == 2)
-      parent[std::stoi(name)] = ppid, states[std::stoi(name)] = state;
+  for (const ProcessEntry& e : process_table()) {
+    parent[e.pid] = e.ppid;
+    states[e.pid] = e.state;
   }
   const pid_t self = getpid();
   std::vector<pid_t> found;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -170,5 +171,16 @@ TEST_CASE("ChildProcess") {
   SUBCASE("a program that cannot start says why") {
     CHECK(ChildProcess::start({"/nonexistent/program"}).error() ==
           "/nonexistent/program: No such file or directory");
+  }
+}
+
+TEST_CASE("process_table") {
+  SUBCASE("lists this process, with its parent and a running state") {
+    const auto table = socklab::process_table();
+    const auto self =
+        std::find_if(table.begin(), table.end(), [](const auto& e) { return e.pid == ::getpid(); });
+    REQUIRE(self != table.end());
+    CHECK(self->ppid == ::getppid());
+    CHECK(self->state == 'R');  // it is reading /proc as it finds itself
   }
 }
